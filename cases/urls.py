@@ -6,4 +6,11 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
+    path("<str:reference>/", views.case_detail, name="detail"),
+    path("<str:reference>/edit/", views.case_edit, name="edit"),
+    path("<str:reference>/verify/", views.case_verify, name="verify"),
+    path("<str:reference>/extend/", views.case_extend, name="extend"),
+    path("<str:reference>/status/", views.case_status, name="status"),
+    path("<str:reference>/notes/", views.case_note, name="note"),
 ]

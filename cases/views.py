@@ -1,5 +1,184 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import (
+    CaseFilterForm,
+    CaseForm,
+    ExtendDeadlineForm,
+    NoteForm,
+    StatusForm,
+    VerifyIdentityForm,
+)
+from .models import Case
+from .services import CaseRuleError
+from .workflow import FINISHED, TRANSITIONS, CaseStatus, TransitionNotAllowed
+
+can_view = permission_required("cases.view_case", raise_exception=True)
+can_work = permission_required("cases.work_case", raise_exception=True)
+
+CASES_PER_PAGE = 50
+AUDIT_ENTRIES_SHOWN = 200
 
 
+@can_view
 def case_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Cases")
+    filters = CaseFilterForm(request.GET or None)
+    cases = Case.objects.select_related("assigned_officer")
+    if filters.is_valid():
+        q = filters.cleaned_data["q"].strip()
+        if q:
+            cases = cases.filter(
+                Q(reference__icontains=q)
+                | Q(subject_name__icontains=q)
+                | Q(subject_email__icontains=q)
+                | Q(primary_keys__icontains=q)
+            )
+        status = filters.cleaned_data["status"]
+        if status == "open":
+            cases = cases.exclude(status__in=FINISHED)
+        elif status:
+            cases = cases.filter(status=status)
+        if filters.cleaned_data["officer"]:
+            cases = cases.filter(assigned_officer=filters.cleaned_data["officer"])
+    counts = dict(
+        Case.objects.order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    status_counts = [(s, counts.get(s.value, 0)) for s in CaseStatus]
+    page = Paginator(cases.order_by("due_date", "reference"), CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "status_counts": status_counts,
+            "total": sum(counts.values()),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@can_work
+def case_create(request: HttpRequest) -> HttpResponse:
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = services.case_create(actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Case {case.reference} logged; due {case.due_date:%d %b %Y}.")
+        return redirect(case)
+    return render(request, "cases/case_form.html", {"form": form, "title": "Log a request"})
+
+
+@can_work
+def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_object_or_404(Case, reference=reference)
+    form = CaseForm(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
+        # The form has already copied the values onto `case`; compare against the stored row.
+        stored = Case.objects.get(pk=case.pk)
+        try:
+            services.case_update(case=stored, actor=request.user, **changes)
+        except CaseRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(stored)
+    return render(
+        request, "cases/case_form.html", {"form": form, "case": case, "title": f"Edit {reference}"}
+    )
+
+
+def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms) -> HttpResponse:
+    entries = case.audit_entries.order_by("-sequence")[:AUDIT_ENTRIES_SHOWN]
+    context = {
+        "case": case,
+        "verify_form": forms.get("verify_form")
+        or VerifyIdentityForm(
+            initial={"method": case.verification_method, "notes": case.verification_notes}
+        ),
+        "extend_form": forms.get("extend_form") or ExtendDeadlineForm(),
+        "status_form": forms.get("status_form") or StatusForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "manual_statuses": [
+            s for s in StatusForm.base_fields["status"].choices if s[0] in TRANSITIONS[case.status]
+        ],
+        "notes": case.notes.select_related("author"),
+        "audit_entries": entries,
+        "audit_hidden": max(case.audit_length - AUDIT_ENTRIES_SHOWN, 0),
+        "can_work": request.user.has_perm("cases.work_case"),
+    }
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+@can_view
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_object_or_404(
+        Case.objects.select_related("assigned_officer", "verified_by"), reference=reference
+    )
+    return _render_detail(request, case)
+
+
+def _case_action(form_class, form_name: str, action):
+    """A POST-only view: validate `form_class`, run `action`, report rule errors on the page."""
+
+    @require_POST
+    @can_work
+    def view(request: HttpRequest, reference: str) -> HttpResponse:
+        case = get_object_or_404(Case, reference=reference)
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                message = action(case=case, actor=request.user, data=form.cleaned_data)
+            except (CaseRuleError, TransitionNotAllowed) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, message)
+                return redirect(case)
+        return _render_detail(request, case, status=400, **{form_name: form})
+
+    return view
+
+
+def _verify(*, case, actor, data):
+    services.case_verify_identity(
+        case=case, actor=actor, method=data["method"], notes=data["notes"]
+    )
+    return "Identity verification recorded."
+
+
+def _extend(*, case, actor, data):
+    services.case_extend_deadline(
+        case=case, actor=actor, reason=data["reason"], subject_told_on=data["subject_told_on"]
+    )
+    return f"Deadline extended to {case.due_date:%d %b %Y}."
+
+
+def _change_status(*, case, actor, data):
+    services.case_change_status(
+        case=case, actor=actor, status=data["status"], reason=data["reason"]
+    )
+    return f"Case is now {CaseStatus(case.status).label.lower()}."
+
+
+def _add_note(*, case, actor, data):
+    services.case_add_note(case=case, actor=actor, text=data["text"])
+    return "Note added."
+
+
+case_verify = _case_action(VerifyIdentityForm, "verify_form", _verify)
+case_extend = _case_action(ExtendDeadlineForm, "extend_form", _extend)
+case_status = _case_action(StatusForm, "status_form", _change_status)
+case_note = _case_action(NoteForm, "note_form", _add_note)

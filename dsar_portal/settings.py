@@ -89,13 +89,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -110,6 +115,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 # Reports hold personal data: kept outside any served folder, handed out only by signed-in views.
@@ -154,12 +160,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 if not FIELD_ENCRYPTION_KEY and not DEBUG:
     raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEY is missing; generate one with "
-        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+        "FIELD_ENCRYPTION_KEY is missing; generate one with `python -c "
+        '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
     )
 
 # Cases: the longest date range an officer may ask Netcore to search.
-CASE_MAX_RANGE_DAYS = env.int("CASE_MAX_RANGE_DAYS", default=5 * 366)
+CASE_MAX_RANGE_DAYS = env.int("CASE_MAX_RANGE_DAYS", default=1827)  # five years
 
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -178,3 +184,12 @@ LOGGING = {
 
 # The local sandbox's API key (make run writes a random one; the "Sandbox" account uses it).
 NETCORE_SANDBOX_API_KEY = env.str("NETCORE_SANDBOX_API_KEY", default="")
+
+# Netcore: client timeouts and retries (transient errors only; backoff doubles up to the max, with
+# jitter; a 429's Retry-After is honoured up to NETCORE_RETRY_AFTER_MAX seconds).
+NETCORE_CONNECT_TIMEOUT = env.float("NETCORE_CONNECT_TIMEOUT", default=5.0)
+NETCORE_READ_TIMEOUT = env.float("NETCORE_READ_TIMEOUT", default=60.0)
+NETCORE_MAX_ATTEMPTS = env.int("NETCORE_MAX_ATTEMPTS", default=5)
+NETCORE_BACKOFF_INITIAL = env.float("NETCORE_BACKOFF_INITIAL", default=1.0)
+NETCORE_BACKOFF_MAX = env.float("NETCORE_BACKOFF_MAX", default=30.0)
+NETCORE_RETRY_AFTER_MAX = env.float("NETCORE_RETRY_AFTER_MAX", default=120.0)

@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from tests.factories import OfficerFactory, UserFactory
+
 
 @pytest.fixture
 def redis_url() -> str:
@@ -12,3 +14,31 @@ def redis_url() -> str:
             pytest.fail("REDIS_URL is not set in CI: the real Redis must be used")
         pytest.skip("REDIS_URL is not set")
     return url
+
+
+@pytest.fixture
+def postgres() -> None:
+    """Tests that prove behaviour only PostgreSQL can show (row locks under real concurrency)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("DATABASE_URL must point at PostgreSQL in CI")
+        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
+
+
+@pytest.fixture
+def officer(db):
+    return OfficerFactory(username="olivia", first_name="Olivia", last_name="Officer")
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    client.force_login(officer)
+    return client
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but not a privacy officer."""
+    return UserFactory(username="sam")
