@@ -1,0 +1,66 @@
+"""Typed errors of the Netcore client, each with its cause in the message.
+
+Transient errors (the server or the network failed this time) are retried; permanent errors (the
+request itself is wrong, or the key is) are not. The client masks the API key in every message
+before raising, and never chains the exceptions of requests, whose messages hold the URL.
+"""
+
+
+class NetcoreError(Exception):
+    """Base of every error the Netcore client raises."""
+
+
+class TransientError(NetcoreError):
+    """A failure that may go away: retry with backoff."""
+
+
+class ServerError(TransientError):
+    """Netcore answered with a 5xx status."""
+
+    def __init__(self, message: str, *, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class RequestTimeout(TransientError):
+    """No answer (or no complete answer) within the timeout."""
+
+
+class ConnectionFailed(TransientError):
+    """Netcore could not be reached: DNS, refused or reset connection, TLS failure."""
+
+
+class RateLimited(TransientError):
+    """Netcore answered 429; `retry_after` is its Retry-After in seconds when it gave one."""
+
+    def __init__(self, message: str, *, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BadResponse(TransientError):
+    """The body was truncated, not JSON or not decodable: most often a broken transfer."""
+
+
+class RateLimiterUnavailable(TransientError):
+    """The shared rate limiter (Redis) could not be asked for a slot."""
+
+
+class PermanentError(NetcoreError):
+    """A failure that the same request will meet again: do not retry."""
+
+
+class BadApiKey(PermanentError):
+    """Netcore refused the API key."""
+
+
+class RequestRejected(PermanentError):
+    """Netcore rejected the request (a 4xx status, or a status other than "success")."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class UnexpectedResponse(PermanentError):
+    """A complete JSON answer whose shape is not the documented one."""

@@ -1,0 +1,102 @@
+"""Netcore channel activity records as typed objects, and the reading of their dates."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+KNOWN_ACTIVITIES = frozenset({"sent", "delivered", "open", "click"})
+
+_MONTH_NAMES = ["january", "february", "march", "april", "may", "june"]
+_MONTH_NAMES += ["july", "august", "september", "october", "november", "december"]
+# Abbreviations ("Jul") and full names ("July"), lower case; "Sept" is common enough to accept.
+_MONTHS = {name[:3]: n for n, name in enumerate(_MONTH_NAMES, 1)} | {
+    name: n for n, name in enumerate(_MONTH_NAMES, 1)
+}
+_MONTHS["sept"] = 9
+# "23 Jul 2018 @3:33pm", "5 Jan 2025 @12:05am": day, month, year, 12-hour clock, minutes.
+_ACTIVITY_DATE = re.compile(
+    r"^\s*(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})\s*@\s*(\d{1,2}):(\d{2})\s*([AaPp][Mm])\s*$",
+    re.ASCII,  # so that \d is 0-9 only, not any script's digits
+)
+
+
+def parse_activity_date(raw: str, zone: ZoneInfo) -> datetime:
+    """Read an `activity_date` such as "23 Jul 2018 @3:33pm" as an aware datetime in `zone`.
+
+    Months are English abbreviations (or full names), read without the locale. Raises
+    ValueError when the text is not such a date.
+    """
+    match = _ACTIVITY_DATE.match(raw) if isinstance(raw, str) else None
+    if not match:
+        raise ValueError(f"not an activity date: {raw!r}")
+    day, month_name, year, hour, minute, meridiem = match.groups()
+    month = _MONTHS.get(month_name.lower())
+    if month is None:
+        raise ValueError(f"unknown month in activity date: {raw!r}")
+    hour_12 = int(hour)
+    if not 1 <= hour_12 <= 12:
+        raise ValueError(f"hour out of range in activity date: {raw!r}")
+    # 12am is midnight (0h), 12pm is noon (12h).
+    hour_24 = hour_12 % 12 + (12 if meridiem.lower() == "pm" else 0)
+    return datetime(int(year), month, int(day), hour_24, int(minute), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """One channel activity event as Netcore sent it; `raw` is the whole record as received."""
+
+    activity: str
+    message_id: int | str | None
+    message_name: str
+    occurred_at: datetime | None
+    activity_date_raw: str
+    ip: str = ""
+    device: str = ""
+    os: str = ""
+    browser: str = ""
+    link: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _message_id(value: Any) -> int | str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+def record_from_raw(raw: dict[str, Any], zone: ZoneInfo) -> tuple[ActivityRecord, str | None]:
+    """Turn one raw record into an ActivityRecord; the second item is a warning, or None.
+
+    A record whose date cannot be read is kept with occurred_at None and a warning.
+    """
+    date_raw = _text(raw.get("activity_date"))
+    warning = None
+    try:
+        occurred_at = parse_activity_date(date_raw, zone)
+    except ValueError:
+        occurred_at = None
+        warning = f"unreadable activity_date {date_raw!r}: record kept without a time"
+    record = ActivityRecord(
+        activity=_text(raw.get("activity")),
+        message_id=_message_id(raw.get("message_id")),
+        message_name=_text(raw.get("msg_name")),
+        occurred_at=occurred_at,
+        activity_date_raw=date_raw,
+        ip=_text(raw.get("ip")),
+        device=_text(raw.get("device")),
+        os=_text(raw.get("os")),
+        browser=_text(raw.get("browser")),
+        link=_text(raw.get("link")),
+        raw=raw,
+    )
+    return record, warning
