@@ -58,7 +58,7 @@ EMAIL_MESSAGE_NAMES = (
 )
 SMS_MESSAGE_NAMES = (
     "Order shipped notification",
-    "Доставка сегодня с 10:00 до 14:00",  # noqa: RUF001 (Cyrillic on purpose)
+    "Доставка сегодня с 10:00 до 14:00",
     "आपका ऑर्डर भेज दिया गया है",
     "Ενημέρωση παράδοσης παραγγελίας",
     "Loyalty points reminder",
