@@ -310,7 +310,7 @@ class NetcoreClient:
         if isinstance(error, RateLimited) and error.retry_after is not None:
             return min(max(error.retry_after, 0.0), self.retry_after_max)
         backoff = tenacity.wait_exponential_jitter(
-            initial=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
+            multiplier=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
         )
         return backoff(retry_state)
 

@@ -19,9 +19,9 @@ How we read what the API document leaves open:
   date order.
 - Faults (only for requests with the right key): 429 with Retry-After, 500, a truncated body (the
   full Content-Length announced, half sent, connection closed), or a slow answer. Each is decided
-  from a hash of the seed, the request (query and body) and how many times that same request was
-  seen before, so a run is reproducible whatever the order or concurrency of requests, and a
-  request that keeps being retried gets through after at most `max_faults_per_request` faults.
+  from a hash of the seed, the request (type, activity and data, not the key) and how many times
+  that same request was seen before, so a run is reproducible whatever the order or concurrency of
+  requests, and a request retried again and again gets through after `max_faults_per_request`.
 """
 
 import hashlib
@@ -403,7 +403,7 @@ class Sandbox:
             else:
                 self._check_route(handler.command, parts.path)
                 self._check_key(query, form)
-                fault = self._fault(handler.path, body)
+                fault = self._fault(query, form)
                 status, payload, headers = self._answer_for(query, form, fault)
         except _FailedValidation as failure:
             status, payload, headers = (
@@ -430,8 +430,10 @@ class Sandbox:
         if given != self.api_key:
             raise _FailedValidation(401, "Invalid API key.")
 
-    def _fault(self, path: str, body: bytes) -> str | None:
-        fingerprint = hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
+    def _fault(self, query: dict, form: dict) -> str | None:
+        # The same request whatever its key or the order of its parameters.
+        request = [_param(query, form, name) for name in ("type", "activity", "data")]
+        fingerprint = hashlib.sha256(json.dumps(request).encode()).hexdigest()
         with self._lock:
             seen = self._seen.setdefault(fingerprint, [0, 0])
             occurrence, faults = seen
