@@ -36,8 +36,10 @@ class ApiKeyLogFilter(logging.Filter):
 
 
 def install_log_filter() -> None:
-    """Attach the filter to the loggers that print request URLs; safe to call more than once."""
-    for name in ("urllib3.connectionpool", "netcore"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, ApiKeyLogFilter) for f in logger.filters):
-            logger.addFilter(ApiKeyLogFilter())
+    """Attach the filter to urllib3's request logger; safe to call more than once.
+
+    (Our own modules mask before logging; a logger's filter does not see its children's records.)
+    """
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, ApiKeyLogFilter) for f in logger.filters):
+        logger.addFilter(ApiKeyLogFilter())
