@@ -252,6 +252,8 @@ class HarvestWindow(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Host and process of the worker that last claimed the window (for operators).
+    worker = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["case_id", "account_id", "primary_key", "channel", "start"]

@@ -142,13 +142,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy@localhost")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),
+        # Look for new messages often: a harvest is many short tasks.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -193,3 +196,17 @@ NETCORE_MAX_ATTEMPTS = env.int("NETCORE_MAX_ATTEMPTS", default=5)
 NETCORE_BACKOFF_INITIAL = env.float("NETCORE_BACKOFF_INITIAL", default=1.0)
 NETCORE_BACKOFF_MAX = env.float("NETCORE_BACKOFF_MAX", default=30.0)
 NETCORE_RETRY_AFTER_MAX = env.float("NETCORE_RETRY_AFTER_MAX", default=120.0)
+
+# Harvest watchdog: a window running (or queued and never taken) longer than this is assumed lost
+# with its worker and queued again; the check runs every HARVEST_WATCHDOG_SECONDS.
+HARVEST_STALE_AFTER_SECONDS = env.int("HARVEST_STALE_AFTER_SECONDS", default=600)
+HARVEST_WATCHDOG_SECONDS = env.int("HARVEST_WATCHDOG_SECONDS", default=120)
+
+# Periodic jobs (run by `celery beat`, or `celery worker --beat` on one machine).
+CELERY_BEAT_SCHEDULE = {
+    "harvest-watchdog": {
+        "task": "cases.tasks.harvest_watchdog_task",
+        "schedule": float(HARVEST_WATCHDOG_SECONDS),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -1,14 +1,13 @@
+import importlib
 from datetime import date, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from cases.models import Case
 from cases.services import case_create
-
-OFFICERS = "Privacy officers"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -29,7 +28,20 @@ class OfficerFactory(UserFactory):
     @factory.post_generation
     def officer_group(self, create, extracted, **kwargs):
         if create:
-            self.groups.add(Group.objects.get(name=OFFICERS))
+            self.groups.add(officers_group())
+
+
+def officers_group() -> Group:
+    """The group the data migration creates (made again after a transactional test's flush)."""
+    migration = importlib.import_module("cases.migrations.0002_privacy_officers_group")
+    group, created = Group.objects.get_or_create(name=migration.GROUP)
+    if created:
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="cases", codename__in=migration.PERMISSIONS
+            )
+        )
+    return group
 
 
 def make_case(*, actor=None, **overrides) -> Case:

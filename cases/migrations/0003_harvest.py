@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ("queued_at", models.DateTimeField(blank=True, null=True)),
                 ("started_at", models.DateTimeField(blank=True, null=True)),
                 ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("worker", models.CharField(blank=True, max_length=200)),
                 (
                     "account",
                     models.ForeignKey(

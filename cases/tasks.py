@@ -1,0 +1,17 @@
+"""Celery tasks: thin interfaces that load by id and call the plain functions that do the work."""
+
+from celery import shared_task
+
+from . import harvest
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def harvest_window_task(window_id: int) -> str:
+    # Retries of transient errors happen inside the Netcore client; what is left is recorded on
+    # the window (failed, with its cause) for the officer to retry.
+    return harvest.harvest_window(window_id)
+
+
+@shared_task(ignore_result=True)
+def harvest_watchdog_task() -> int:
+    return harvest.requeue_stale_windows()

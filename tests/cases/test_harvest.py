@@ -1,0 +1,216 @@
+"""Harvest, run in-process against the sandbox over real HTTP (no broker)."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from cases import harvest
+from cases.models import ActivityEvent, AuditAction, HarvestWindow, WindowStatus
+from cases.services import CaseRuleError
+from netcore.sandbox import Sandbox
+from tests.factories import make_case
+from tests.harvest_fixtures import (
+    SANDBOX_KEY,
+    d,
+    event_counts,
+    expected_counts,
+    sandbox_account,
+)
+
+# Windows run on threads with their own connections: they must see committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FAST_RETRIES = override_settings(
+    NETCORE_BACKOFF_INITIAL=0.01, NETCORE_BACKOFF_MAX=0.05, NETCORE_MAX_ATTEMPTS=8
+)
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(api_key=SANDBOX_KEY, seed=7, events_per_day=3) as running:
+        yield running
+
+
+def two_month_case(officer, **extra):
+    return make_case(
+        actor=officer,
+        primary_keys=["ana@example.com", "CUST-42"],
+        channels=["email", "sms"],
+        search_from=d("2025-01-01"),
+        search_to=d("2025-02-28"),
+        **extra,
+    )
+
+
+def run_sync(case, *args) -> str:
+    out = StringIO()
+    call_command("harvest", case.reference, "--sync", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_plan_has_one_window_per_slice(officer, sandbox):
+    sandbox_account(sandbox)
+    sandbox_account(sandbox, name="EU", window_days=5)
+    case = two_month_case(officer)
+    windows = harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    # 59 days: 9 windows of ≤7 days, 12 of ≤5 days; × 2 keys × 2 channels.
+    assert len(windows) == (9 + 12) * 4
+    case.refresh_from_db()
+    assert case.status == "collecting"
+    entry = case.audit_entries.last()
+    assert entry.action == AuditAction.COLLECTION_STARTED
+    assert entry.details["windows_per_channel"] == {"email": 42, "sms": 42}
+
+
+def test_sync_harvest_stores_every_event_exactly(officer, sandbox):
+    sandbox_account(sandbox)
+    case = two_month_case(officer)
+    out = run_sync(case)
+    case.refresh_from_db()
+    assert case.status == "collected"
+    expected = expected_counts(sandbox, case)
+    assert event_counts(case) == expected
+    assert f"email: {expected['email']} events" in out
+    assert "windows: 36 done of 36" in out
+    finished = case.audit_entries.filter(action=AuditAction.COLLECTION_FINISHED)
+    assert finished.count() == 1
+    assert finished.get().details["events_per_channel"] == expected
+
+
+def test_events_keep_every_field_and_identical_records(officer, sandbox):
+    sandbox_account(sandbox, timezone="Asia/Kolkata")
+    case = two_month_case(officer)
+    run_sync(case)
+    window = case.windows.get(primary_key="ana@example.com", channel="email", start=d("2025-01-01"))
+    served = sandbox.expected_activity("ana@example.com", "email", window.start, window.end)
+    stored = list(window.events.order_by("position"))
+    assert [e.raw for e in stored] == served
+    first = stored[0]
+    assert first.activity == served[0]["activity"]
+    assert first.message_id == str(served[0]["message_id"])
+    assert first.occurred_at.utcoffset() == timedelta(0)  # stored in UTC...
+    assert first.activity_date_raw == served[0]["activity_date"]
+    # ...from a time read in the account's timezone (India is UTC+5:30).
+    local = first.occurred_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Kolkata"))
+    assert local.strftime("%-d %b %Y @%-I:%M").lower() in served[0]["activity_date"].lower()
+
+
+def test_identical_records_in_one_window_are_distinct_events(officer, sandbox):
+    sandbox_account(sandbox)
+    case = two_month_case(officer)
+    run_sync(case)
+    duplicates = 0
+    for window in case.windows.all():
+        raws = [str(sorted(e.raw.items())) for e in window.events.all()]
+        duplicates += len(raws) - len(set(raws))
+    assert duplicates > 0  # the sandbox serves some; none were merged
+
+
+@FAST_RETRIES
+def test_faults_are_retried_and_counts_stay_exact(officer):
+    with Sandbox(
+        api_key=SANDBOX_KEY,
+        seed=3,
+        events_per_day=3,
+        error_rate=0.3,
+        throttle_rate=0.1,
+        truncate_rate=0.1,
+        retry_after="0",
+    ) as sandbox:
+        sandbox_account(sandbox)
+        case = two_month_case(officer)
+        run_sync(case, "--concurrency", "8")
+        assert len(sandbox.requests) > 36  # faults were served and retried
+    case.refresh_from_db()
+    assert case.status == "collected"
+    assert event_counts(case) == expected_counts(sandbox, case)
+
+
+@override_settings(NETCORE_MAX_ATTEMPTS=1)
+def test_failed_windows_are_visible_and_retryable(officer):
+    with Sandbox(
+        api_key=SANDBOX_KEY, seed=5, events_per_day=2, error_rate=0.5, max_faults_per_request=1
+    ) as sandbox:
+        sandbox_account(sandbox)
+        case = two_month_case(officer)
+        with pytest.raises(CommandError, match="windows failed"):
+            run_sync(case)
+        case.refresh_from_db()
+        assert case.status == "collection_incomplete"
+        failed = case.windows.filter(status=WindowStatus.FAILED)
+        assert failed.exists()
+        assert all(w.last_error.startswith("ServerError: ") for w in failed)
+        finished = case.audit_entries.get(action=AuditAction.COLLECTION_FINISHED)
+        assert len(finished.details["failed_windows"]) == failed.count()
+        # The sandbox lets a request through after one fault: retrying completes the case.
+        out = run_sync(case)
+    case.refresh_from_db()
+    assert case.status == "collected", out
+    assert event_counts(case) == expected_counts(sandbox, case)
+    assert case.audit_entries.filter(action=AuditAction.COLLECTION_RETRIED).count() == 1
+
+
+def test_bad_api_key_fails_windows_without_retrying(officer, sandbox):
+    account = sandbox_account(sandbox)
+    account.api_key = "a-wrong-key-000"
+    account.save()
+    case = make_case(
+        actor=officer, channels=["sms"], search_from=d("2025-01-01"), search_to=d("2025-01-07")
+    )
+    with pytest.raises(CommandError):
+        run_sync(case)
+    window = case.windows.get()
+    assert window.status == WindowStatus.FAILED
+    assert window.last_error.startswith("BadApiKey")
+    assert "a-wrong-key-000" not in window.last_error
+    assert len(sandbox.requests) == 1
+
+
+def test_rerun_and_recollect_never_double_count(officer, sandbox):
+    sandbox_account(sandbox)
+    case = two_month_case(officer)
+    run_sync(case)
+    expected = expected_counts(sandbox, case)
+    window = case.windows.first()
+    assert harvest.harvest_window(window.pk) == "skipped"  # done windows are not taken again
+    harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    run_sync(case)
+    case.refresh_from_db()
+    assert case.status == "collected"
+    assert event_counts(case) == expected
+    assert case.windows.count() == 36
+
+
+def test_a_superseded_claim_cannot_store(officer, sandbox):
+    sandbox_account(sandbox)
+    case = two_month_case(officer)
+    harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    window_id = case.windows.first().pk
+    first = harvest.claim_window(window_id)
+    assert harvest.claim_window(window_id) is None  # already running
+    # The watchdog decides the first worker is dead; another worker claims the window.
+    assert harvest.requeue_stale_windows(older_than=timedelta(0)) == 36
+    second = harvest.claim_window(window_id)
+    assert second.attempts == first.attempts + 1
+    record_source = sandbox.expected_activity(
+        first.primary_key, first.channel, first.start, first.end
+    )
+    from netcore.records import record_from_raw
+
+    records = [record_from_raw(r, __import__("zoneinfo").ZoneInfo("UTC"))[0] for r in record_source]
+    assert harvest.store_window(first, records, []) is False
+    assert ActivityEvent.objects.filter(window_id=window_id).count() == 0
+    assert harvest.store_window(second, records, []) is True
+    assert ActivityEvent.objects.filter(window_id=window_id).count() == len(records)
+    assert HarvestWindow.objects.get(pk=window_id).status == WindowStatus.DONE
+
+
+def test_collection_needs_an_active_account(officer):
+    case = make_case(actor=officer)
+    with pytest.raises(CaseRuleError, match="No active Netcore account"):
+        harvest.harvest_start(case=case, actor=officer)
+    case.refresh_from_db()
+    assert case.status == "received"
