@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from netcore.client import NetcoreClient
+from netcore.client import check_account
 from netcore.models import NetcoreAccount
 
 
@@ -92,6 +92,6 @@ class NetcoreAccountAdmin(admin.ModelAdmin):
     @admin.action(description="Check connection")
     def check_connection(self, request, queryset) -> None:
         for account in queryset:
-            result = NetcoreClient(account).check()
+            result = check_account(account)
             level = messages.SUCCESS if result.ok else messages.ERROR
             self.message_user(request, f"{account.name}: {result.outcome} ({result.detail})", level)

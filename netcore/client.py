@@ -20,7 +20,9 @@ import tenacity
 from django.conf import settings
 from django.utils import timezone
 
+from netcore.encryption import DecryptionFailed
 from netcore.errors import (
+    ApiKeyUnreadable,
     BadApiKey,
     BadResponse,
     ConnectionFailed,
@@ -40,7 +42,14 @@ from netcore.windows import MAX_WINDOW_DAYS
 if TYPE_CHECKING:
     from netcore.models import NetcoreAccount
 
-__all__ = ["ActivityRecord", "CheckOutcome", "CheckResult", "NetcoreClient", "WindowResult"]
+__all__ = [
+    "ActivityRecord",
+    "CheckOutcome",
+    "CheckResult",
+    "NetcoreClient",
+    "WindowResult",
+    "check_account",
+]
 
 logger = logging.getLogger(__name__)
 install_log_filter()
@@ -108,7 +117,10 @@ class NetcoreClient:
         self.base_url = account.effective_base_url
         self.zone = account.zone
         self.max_rps = account.max_rps
-        self._api_key = account.api_key
+        try:
+            self._api_key = account.api_key
+        except DecryptionFailed as exc:
+            raise ApiKeyUnreadable(f"account {account.name!r}: {exc}") from None
         self._limiter_key = f"account:{account.pk}" if account.pk else f"name:{account.name}"
         self._session = session
         self._local = threading.local()
@@ -325,6 +337,15 @@ class NetcoreClient:
             self._mask(str(error)),
             delay,
         )
+
+
+def check_account(account: "NetcoreAccount", **client_options: Any) -> CheckResult:
+    """Check an account with one real request; a key that cannot be decrypted is a failure too."""
+    try:
+        client = NetcoreClient(account, **client_options)
+    except ApiKeyUnreadable as exc:
+        return CheckResult(CheckOutcome.FAILED, str(exc))
+    return client.check()
 
 
 def parse_retry_after(value: str | None) -> float | None:

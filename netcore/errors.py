@@ -62,5 +62,9 @@ class RequestRejected(PermanentError):
         self.status_code = status_code
 
 
+class ApiKeyUnreadable(PermanentError):
+    """The account's stored API key cannot be decrypted with FIELD_ENCRYPTION_KEY."""
+
+
 class UnexpectedResponse(PermanentError):
     """A complete JSON answer whose shape is not the documented one."""

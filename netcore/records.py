@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-KNOWN_ACTIVITIES = frozenset({"sent", "delivered", "open", "click"})
-
 _MONTH_NAMES = ["january", "february", "march", "april", "may", "june"]
 _MONTH_NAMES += ["july", "august", "september", "october", "november", "december"]
 # Abbreviations ("Jul") and full names ("July"), lower case; "Sept" is common enough to accept.

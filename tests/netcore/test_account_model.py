@@ -5,7 +5,9 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 
+from netcore.client import NetcoreClient, check_account
 from netcore.encryption import DecryptionFailed
+from netcore.errors import ApiKeyUnreadable
 from netcore.models import NetcoreAccount
 from netcore.services import account_create, account_create_sandbox_if_none
 
@@ -128,3 +130,15 @@ def test_no_sandbox_account_when_a_real_one_exists(api_key):
     account_create(name="US", region="us", api_key=api_key)
 
     assert account_create_sandbox_if_none(base_url="http://127.0.0.1:8765", api_key=api_key) is None
+
+
+def test_an_undecryptable_key_makes_the_check_fail_with_the_cause(settings, api_key):
+    account = account_create(name="US", region="us", api_key=api_key)
+    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+    result = check_account(account)
+
+    assert not result.ok
+    assert "cannot be decrypted" in result.detail
+    with pytest.raises(ApiKeyUnreadable):
+        NetcoreClient(account)

@@ -16,8 +16,9 @@ from netcore.ratelimit import LocalRateLimiter, RedisRateLimiter
 from tests.netcore.conftest import make_account, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
-# Arrival times at the sandbox jitter by a few milliseconds around the limiter's slots.
-JITTER = 0.08
+# Arrival times at the sandbox jitter around the limiter's slots (more on a loaded machine); without
+# the limit the same requests would come at least twice as fast.
+JITTER = 0.15
 
 
 def assert_rate_held(times: list[float], rate: int) -> None:
@@ -67,7 +68,8 @@ def test_the_limiter_does_not_serialise_slow_requests(start_sandbox, api_key):
 
     elapsed = fetch_days(client, count=40, threads=8)
 
-    assert elapsed < 1.0 + 0.1 + 0.5  # ideal: 39 slots of 25 ms, plus the last answer
+    # Ideal: 39 slots of 25 ms plus the last answer (~1.1 s); one at a time would take 4 s.
+    assert elapsed < 2.5
     assert_rate_held(sandbox.request_times(), 40)
 
 
@@ -97,5 +99,5 @@ def test_redis_limiter_does_not_serialise_slow_requests(start_sandbox, api_key, 
 
     elapsed = fetch_days(client, count=40, threads=8)
 
-    assert elapsed < 1.6
+    assert elapsed < 2.5
     assert_rate_held(sandbox.request_times(), 40)

@@ -9,7 +9,7 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from netcore.client import NetcoreClient
+from netcore.client import check_account
 from netcore.models import NetcoreAccount, Region
 from netcore.services import account_create
 from netcore.windows import MAX_WINDOW_DAYS
@@ -81,7 +81,7 @@ class Command(BaseCommand):
             account = NetcoreAccount.objects.get(name=options["name"])
         except NetcoreAccount.DoesNotExist:
             raise CommandError(f"No Netcore account named {options['name']!r}.") from None
-        result = NetcoreClient(account).check()
+        result = check_account(account)
         if not result.ok:
             raise CommandError(f"{account.name}: {result.outcome}: {result.detail}")
         self.stdout.write(self.style.SUCCESS(f"{account.name}: ok ({result.detail})"))
