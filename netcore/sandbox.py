@@ -234,6 +234,7 @@ def _parse_ddmmyyyy(value: Any, name: str) -> date:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 60  # close idle keep-alive connections rather than hold a thread for ever
     server: "_Server"
 
     def do_POST(self) -> None:
@@ -257,7 +258,8 @@ class Sandbox:
     Knobs: latency_ms for every answer; throttle_rate (429 with Retry-After `retry_after`),
     error_rate (500), truncate_rate and slow_rate (slow_ms more) as fractions of requests;
     events_per_day, message_names and links shape the activity; `canned` replaces every answer
-    with the given one(s), served in order, the last repeated.
+    with the given one(s), served in order, the last repeated. Every request is kept in
+    `requests` unless record_requests is False (a long-running demo).
     """
 
     def __init__(
@@ -279,6 +281,7 @@ class Sandbox:
         message_names: Sequence[str] | None = None,
         links: Sequence[str] | None = None,
         canned: CannedResponse | Sequence[CannedResponse] | None = None,
+        record_requests: bool = True,
     ) -> None:
         rates = (error_rate, throttle_rate, truncate_rate, slow_rate)
         if any(not 0 <= r <= 1 for r in rates) or sum(rates) > 1:
@@ -301,6 +304,7 @@ class Sandbox:
         if isinstance(canned, CannedResponse):
             canned = [canned]
         self.canned = list(canned) if canned else []
+        self.record_requests = record_requests
         self.requests: list[SandboxRequest] = []
         self._lock = threading.Lock()
         self._seen: dict[str, list[int]] = {}  # request fingerprint -> [times seen, faults served]
@@ -380,8 +384,11 @@ class Sandbox:
         arrived = time.monotonic()
         parts = urlsplit(handler.path)
         query = parse_qs(parts.query, keep_blank_values=True)
-        length = int(handler.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+        try:
+            length = int(handler.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = MAX_BODY_BYTES + 1
+        if not 0 <= length <= MAX_BODY_BYTES:
             self._answer(
                 handler,
                 arrived,
@@ -524,10 +531,11 @@ class Sandbox:
         headers: dict[str, str] | None = None,
         fault: str | None = None,
     ) -> None:
-        with self._lock:
-            self.requests.append(
-                SandboxRequest(arrived, handler.command, path, query, form, status, fault)
-            )
+        if self.record_requests:
+            with self._lock:
+                self.requests.append(
+                    SandboxRequest(arrived, handler.command, path, query, form, status, fault)
+                )
         if isinstance(payload, bytes):
             body = payload
         elif isinstance(payload, str):

@@ -47,8 +47,9 @@ def account_create_sandbox_if_none(*, base_url: str, api_key: str) -> NetcoreAcc
         return None
     try:
         with transaction.atomic():
+            # The sandbox is local: a limit above what a worker pool can send never brakes it.
             return account_create(
-                name=SANDBOX_ACCOUNT_NAME, base_url=base_url, api_key=api_key, max_rps=50
+                name=SANDBOX_ACCOUNT_NAME, base_url=base_url, api_key=api_key, max_rps=200
             )
     except IntegrityError:
         return None

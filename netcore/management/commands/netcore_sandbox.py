@@ -41,6 +41,7 @@ class Command(BaseCommand):
                 slow_rate=options["slow_rate"],
                 slow_ms=options["slow_ms"],
                 retry_after=options["retry_after"],
+                record_requests=False,
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
