@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Case, CaseNote
+from .models import AuditEntry, Case, CaseNote, Delivery, OrganisationProfile, Report
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -74,3 +74,122 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="hash")
     def short_hash(self, entry: AuditEntry) -> str:
         return entry.hash[:12]
+
+
+@admin.register(OrganisationProfile)
+class OrganisationProfileAdmin(admin.ModelAdmin):
+    """The one profile: edited here, never added twice or deleted."""
+
+    list_display = ("controller_name", "signatory", "updated_at")
+    fieldsets = (
+        ("Controller", {"fields": ("controller_name", "controller_address", "signatory")}),
+        ("Contacts", {"fields": ("dpo_contact", "supervisory_authority")}),
+        (
+            "Article 15 information",
+            {
+                "fields": (
+                    "purposes",
+                    "categories",
+                    "recipients",
+                    "retention",
+                    "rights",
+                    "complaint",
+                    "source",
+                    "automated_decisions",
+                    "transfers",
+                )
+            },
+        ),
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # Straight to the one profile (made with the defaults on first visit).
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        profile = OrganisationProfile.load()
+        return redirect(reverse("admin:cases_organisationprofile_change", args=[profile.pk]))
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    fields = ("created_at", "recipient", "encrypted", "outcome", "attempts", "sent_at", "error")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = (
+        "case",
+        "version",
+        "created_at",
+        "generated_by",
+        "event_count",
+        "pages",
+        "size",
+        "short_sha256",
+        "acknowledged_gaps",
+    )
+    list_filter = ("acknowledged_gaps", "created_at")
+    search_fields = ("case__reference", "sha256", "case__subject_name")
+    date_hierarchy = "created_at"
+    list_select_related = ("case", "generated_by")
+    readonly_fields = (
+        "case",
+        "version",
+        "created_at",
+        "generated_by",
+        "event_count",
+        "pages",
+        "size",
+        "sha256",
+        "acknowledged_gaps",
+        "gaps_text",
+    )
+    # The files are personal data: they are downloaded (and audited) from the case page only.
+    exclude = ("file", "json_file", "csv_file")
+    inlines = [DeliveryInline]
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, report: Report) -> str:
+        return report.sha256[:12]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "report",
+        "recipient",
+        "outcome",
+        "encrypted",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "sent_by",
+    )
+    list_filter = ("outcome", "encrypted", "created_at")
+    search_fields = ("report__case__reference", "recipient")
+    date_hierarchy = "created_at"
+    list_select_related = ("report__case", "sent_by")
+    readonly_fields = (
+        "report",
+        "recipient",
+        "encrypted",
+        "outcome",
+        "attempts",
+        "error",
+        "sent_by",
+        "created_at",
+        "sent_at",
+    )

@@ -142,6 +142,11 @@ class AuditAction(models.TextChoices):
     COLLECTION_STARTED = "collection_started", "Collection started"
     COLLECTION_RETRIED = "collection_retried", "Failed windows retried"
     COLLECTION_FINISHED = "collection_finished", "Collection finished"
+    REPORT_GENERATED = "report_generated", "Report generated"
+    REPORT_DOWNLOADED = "report_downloaded", "Report downloaded"
+    EXPORT_DOWNLOADED = "export_downloaded", "Data export downloaded"
+    REPORT_SENT = "report_sent", "Report sent to the subject"
+    REPORT_SEND_FAILED = "report_send_failed", "Sending the report failed"
 
 
 class AppendOnlyError(Exception):
@@ -302,3 +307,205 @@ class ActivityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.activity} {self.activity_date_raw}"
+
+
+# Reports: what the subject receives (Art. 15), and each time it was sent.
+
+ART15_DEFAULTS = {
+    "controller_name": "Example Marketing Ltd",
+    "controller_address": "1 Example Street\nLondon EC1A 1AA\nUnited Kingdom",
+    "dpo_contact": (
+        "Data Protection Officer\nprivacy@example.com\n1 Example Street, London EC1A 1AA"
+    ),
+    "supervisory_authority": (
+        "Information Commissioner's Office, Wycliffe House, Water Lane, Wilmslow, Cheshire "
+        "SK9 5AF, United Kingdom (ico.org.uk). You may also complain to the supervisory "
+        "authority of the country where you live or work, or where you think the law was broken."
+    ),
+    "purposes": (
+        "We use this data to send you the marketing emails and text messages you agreed to "
+        "receive, to stop sending them when you ask us to, and to measure which messages were "
+        "delivered, opened and clicked so that we send fewer, more relevant messages."
+    ),
+    "categories": (
+        "Your contact identifiers (email address or mobile number); the messages sent to you; "
+        "the activity Netcore recorded for each message (sent, delivered, opened, clicked, "
+        "bounced, unsubscribed and similar); and, for opens and clicks, the IP address, device, "
+        "operating system, browser and the link you followed."
+    ),
+    "recipients": (
+        "Netcore Cloud, our email and SMS service provider, processes this data on our behalf "
+        "under a data processing agreement. We do not sell it or share it with other companies "
+        "for their own marketing."
+    ),
+    "retention": (
+        "We keep message activity for 24 months after the message was sent, then delete it. "
+        "We keep a record of an unsubscribe for as long as needed to respect it."
+    ),
+    "rights": (
+        "You may ask us to correct data that is wrong (rectification), to delete it (erasure), "
+        "to limit how we use it (restriction), and you may object at any time to its use for "
+        "direct marketing, in which case we stop. Write to the Data Protection Officer above."
+    ),
+    "complaint": (
+        "If you are unhappy with how we handled your data, you have the right to lodge a "
+        "complaint with a supervisory authority (named above)."
+    ),
+    "source": (
+        "You gave us your contact details when you signed up; the activity data is recorded "
+        "automatically by Netcore when our messages are sent to you and when you interact "
+        "with them."
+    ),
+    "automated_decisions": (
+        "We do not make decisions about you based solely on automated processing, including "
+        "profiling, that have legal or similarly significant effects on you."
+    ),
+    "transfers": (
+        "Netcore may process this data outside the UK and the European Economic Area, "
+        "including in India. These transfers are protected by the standard contractual "
+        "clauses approved for this purpose (Art. 46(2)(c)); you may ask us for a copy."
+    ),
+    "signatory": "The Data Protection Officer",
+}
+
+
+class OrganisationProfile(models.Model):
+    """Who the controller is and the Art. 15 information every report carries (a single row)."""
+
+    controller_name = models.CharField(max_length=200, default=ART15_DEFAULTS["controller_name"])
+    controller_address = models.TextField(default=ART15_DEFAULTS["controller_address"])
+    dpo_contact = models.TextField(
+        "DPO contact", default=ART15_DEFAULTS["dpo_contact"], help_text="Name, email and address."
+    )
+    supervisory_authority = models.TextField(default=ART15_DEFAULTS["supervisory_authority"])
+    purposes = models.TextField("purposes (Art. 15(1)(a))", default=ART15_DEFAULTS["purposes"])
+    categories = models.TextField(
+        "categories of data (Art. 15(1)(b))", default=ART15_DEFAULTS["categories"]
+    )
+    recipients = models.TextField(
+        "recipients (Art. 15(1)(c))", default=ART15_DEFAULTS["recipients"]
+    )
+    retention = models.TextField(
+        "retention period (Art. 15(1)(d))", default=ART15_DEFAULTS["retention"]
+    )
+    rights = models.TextField(
+        "rectification, erasure, restriction, objection (Art. 15(1)(e))",
+        default=ART15_DEFAULTS["rights"],
+    )
+    complaint = models.TextField(
+        "right to complain (Art. 15(1)(f))", default=ART15_DEFAULTS["complaint"]
+    )
+    source = models.TextField("source (Art. 15(1)(g))", default=ART15_DEFAULTS["source"])
+    automated_decisions = models.TextField(
+        "automated decision-making (Art. 15(1)(h))", default=ART15_DEFAULTS["automated_decisions"]
+    )
+    transfers = models.TextField(
+        "safeguards for transfers (Art. 15(2))", default=ART15_DEFAULTS["transfers"]
+    )
+    signatory = models.CharField(
+        max_length=200,
+        default=ART15_DEFAULTS["signatory"],
+        help_text="Who signs the cover letter.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "organisation profile"
+
+    def __str__(self) -> str:
+        return self.controller_name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one organisation, one row
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "OrganisationProfile":
+        """The profile, created with the defaults the first time it is asked for."""
+        profile, _ = cls.objects.get_or_create(pk=1)
+        return profile
+
+    @property
+    def is_default(self) -> bool:
+        """True while the controller is still the placeholder: reports would name the wrong one."""
+        return self.controller_name == ART15_DEFAULTS["controller_name"]
+
+
+def private_storage():
+    """Reports hold personal data: they live in the private storage, never under a served URL."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def report_upload_to(report: "Report", filename: str) -> str:
+    return f"reports/{report.case.reference}/{filename}"
+
+
+class Report(models.Model):
+    """One generated version of a case's access report, kept as it was made."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
+    version = models.PositiveIntegerField()
+    file = models.FileField(storage=private_storage, upload_to=report_upload_to, max_length=300)
+    json_file = models.FileField(
+        "JSON export", storage=private_storage, upload_to=report_upload_to, max_length=300
+    )
+    csv_file = models.FileField(
+        "CSV export", storage=private_storage, upload_to=report_upload_to, max_length=300
+    )
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    pages = models.PositiveIntegerField()
+    event_count = models.PositiveIntegerField()
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # A case with failed windows is reported only when the officer acknowledges the gap.
+    acknowledged_gaps = models.BooleanField(default=False)
+    gaps_text = models.TextField(blank=True, help_text="The gaps as the report states them.")
+
+    class Meta:
+        ordering = ["case_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="one_report_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} report v{self.version}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.case.reference}-access-report-v{self.version}.pdf"
+
+
+class DeliveryOutcome(models.TextChoices):
+    PENDING = "pending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Delivery(models.Model):
+    """One email of a report to the subject."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="deliveries")
+    recipient = models.EmailField()
+    encrypted = models.BooleanField(default=False)
+    outcome = models.CharField(
+        max_length=8, choices=DeliveryOutcome.choices, default=DeliveryOutcome.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.report} to {self.recipient}: {self.get_outcome_display()}"
