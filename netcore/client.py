@@ -205,7 +205,18 @@ class NetcoreClient:
         response, error = self._post(data)
         if error is not None:
             raise error
-        return self._parse(response)
+        result = self._parse(response)
+        # Dates and counts only: the primary key is personal data.
+        logger.debug(
+            "Netcore %s %s..%s from account %r: %d records, %d warnings",
+            channel,
+            start,
+            end,
+            self.account_name,
+            len(result.records),
+            len(result.warnings),
+        )
+        return result
 
     def _post(self, data: str) -> tuple[requests.Response | None, NetcoreError | None]:
         # The error is built here and raised by the caller, outside this except block, so it
