@@ -13,4 +13,7 @@ urlpatterns = [
     path("<str:reference>/extend/", views.case_extend, name="extend"),
     path("<str:reference>/status/", views.case_status, name="status"),
     path("<str:reference>/notes/", views.case_note, name="note"),
+    path("<str:reference>/collect/", views.case_collect, name="collect"),
+    path("<str:reference>/collect/retry/", views.case_retry_failed, name="retry_failed"),
+    path("<str:reference>/progress/", views.case_progress, name="progress"),
 ]

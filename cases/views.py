@@ -1,12 +1,13 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, F, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import harvest, services
 from .forms import (
     CaseFilterForm,
     CaseForm,
@@ -112,6 +113,7 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "extend_form": forms.get("extend_form") or ExtendDeadlineForm(),
         "status_form": forms.get("status_form") or StatusForm(),
         "note_form": forms.get("note_form") or NoteForm(),
+        "collect_form": forms.get("collect_form"),
         "manual_statuses": [
             s for s in StatusForm.base_fields["status"].choices if s[0] in TRANSITIONS[case.status]
         ],
@@ -119,8 +121,61 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "audit_entries": entries,
         "audit_hidden": max(case.audit_length - AUDIT_ENTRIES_SHOWN, 0),
         "can_work": request.user.has_perm("cases.work_case"),
+        "progress": harvest.harvest_progress(case),
+        "can_collect": case.status in harvest.COLLECTABLE,
+        "events": _events_listing(request, case),
     }
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+EVENTS_PER_PAGE = 100
+
+
+def _events_listing(request: HttpRequest, case: Case) -> dict:
+    """The subject's events in time order, filtered by channel and activity, one page of them."""
+    counts = list(
+        case.events.order_by("channel", "activity")
+        .values_list("channel", "activity")
+        .annotate(n=Count("id"))
+    )
+    channel = request.GET.get("channel", "")
+    activity = request.GET.get("activity", "")
+    events = case.events.all()
+    if channel:
+        events = events.filter(channel=channel)
+    if activity:
+        events = events.filter(activity=activity)
+    # `case` is listed so the related manager does not fetch it row by row.
+    events = events.order_by(F("occurred_at").asc(nulls_last=True), "id").only(
+        "case",
+        "channel",
+        "activity",
+        "occurred_at",
+        "activity_date_raw",
+        "message_id",
+        "message_name",
+        "ip",
+        "device",
+        "os",
+        "browser",
+        "link",
+    )
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("events_page"))
+    per_channel: dict[str, int] = {}
+    for ch, _activity, n in counts:
+        per_channel[ch] = per_channel.get(ch, 0) + n
+    query = request.GET.copy()
+    query.pop("events_page", None)
+    return {
+        "page": page,
+        "counts": counts,
+        "per_channel": per_channel,
+        "total": sum(per_channel.values()),
+        "activities": sorted({a for _ch, a, _n in counts}),
+        "channel": channel,
+        "activity": activity,
+        "query": query.urlencode(),
+    }
 
 
 @can_view
@@ -182,3 +237,51 @@ case_verify = _case_action(VerifyIdentityForm, "verify_form", _verify)
 case_extend = _case_action(ExtendDeadlineForm, "extend_form", _extend)
 case_status = _case_action(StatusForm, "status_form", _change_status)
 case_note = _case_action(NoteForm, "note_form", _add_note)
+
+
+def _start_collection(*, case, actor, data):
+    windows = harvest.harvest_start(case=case, actor=actor)
+    return f"Collection started: {len(windows)} windows queued."
+
+
+def _retry_failed(*, case, actor, data):
+    windows = harvest.harvest_retry_failed(case=case, actor=actor)
+    return f"{len(windows)} failed windows queued again."
+
+
+class NoFields(forms.Form):
+    """A button with nothing to fill in (the CSRF token is checked by the middleware)."""
+
+
+case_collect = _case_action(NoFields, "collect_form", _start_collection)
+case_retry_failed = _case_action(NoFields, "collect_form", _retry_failed)
+
+
+@can_view
+def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
+    """Harvest progress for the live panel on the case page."""
+    case = get_object_or_404(Case.objects.only("id", "status", "channels"), reference=reference)
+    progress = harvest.harvest_progress(case)
+    return JsonResponse(
+        {
+            "status": case.status,
+            "status_label": case.get_status_display(),
+            "collecting": case.status == CaseStatus.COLLECTING,
+            "total": progress.total,
+            "done": progress.done,
+            "finished": progress.finished,
+            "percent": progress.percent,
+            "events_per_channel": progress.events_per_channel,
+            "failed": [
+                {
+                    "window": w.pk,
+                    "channel": w.get_channel_display(),
+                    "start": w.start.isoformat(),
+                    "end": w.end.isoformat(),
+                    "account": w.account.name,
+                    "cause": w.last_error,
+                }
+                for w in progress.failed
+            ],
+        }
+    )

@@ -1,0 +1,68 @@
+// Live harvest progress on the case page: polls the progress URL while the case is collecting.
+// Text from the server is only ever set with textContent, never parsed as HTML.
+(function () {
+  "use strict";
+  var panel = document.getElementById("collection");
+  if (!panel || panel.dataset.collecting !== "true") return;
+  var url = panel.dataset.progressUrl;
+  var bar = document.getElementById("harvest-progress");
+  var failedBox = document.getElementById("failed-windows");
+  var POLL_MS = 1500;
+
+  function setField(name, value) {
+    var el = panel.querySelector('[data-field="' + name + '"]');
+    if (el) el.textContent = String(value);
+  }
+
+  function cell(text, className) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function render(data) {
+    if (bar) {
+      bar.max = data.total;
+      bar.value = data.finished;
+      bar.textContent = data.percent + "%";
+    }
+    setField("finished", data.finished);
+    setField("total", data.total);
+    setField("percent", data.percent);
+    Object.keys(data.events_per_channel).forEach(function (channel) {
+      var el = panel.querySelector('[data-channel-count="' + channel + '"]');
+      if (el) el.textContent = String(data.events_per_channel[channel]);
+    });
+    if (failedBox) {
+      var body = failedBox.querySelector("tbody");
+      body.replaceChildren();
+      data.failed.forEach(function (w) {
+        var tr = document.createElement("tr");
+        tr.append(cell(w.channel), cell(w.start + " – " + w.end), cell(w.account), cell(w.cause, "cause"));
+        body.append(tr);
+      });
+      failedBox.hidden = data.failed.length === 0;
+    }
+  }
+
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("progress " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        render(data);
+        if (data.collecting) {
+          window.setTimeout(poll, POLL_MS);
+        } else {
+          // Finished: reload once to show the final status and the events.
+          window.location.reload();
+        }
+      })
+      .catch(function () { window.setTimeout(poll, POLL_MS * 2); });
+  }
+
+  window.setTimeout(poll, POLL_MS);
+})();

@@ -1,0 +1,176 @@
+"""The collection panel, live progress data and the events listing on the case page."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases import harvest
+from cases.models import ActivityEvent, HarvestWindow, WindowStatus
+from netcore.sandbox import Sandbox
+from tests.factories import make_case
+from tests.harvest_fixtures import SANDBOX_KEY, d, sandbox_account
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(api_key=SANDBOX_KEY, seed=11, events_per_day=2) as running:
+        yield running
+
+
+def small_case(officer):
+    return make_case(
+        actor=officer,
+        channels=["email", "sms"],
+        search_from=d("2025-03-01"),
+        search_to=d("2025-03-14"),
+    )
+
+
+def test_start_collection_from_the_page_queues_windows(officer_client, officer, sandbox):
+    sandbox_account(sandbox)
+    case = small_case(officer)
+    response = officer_client.post(reverse("cases:collect", args=[case.reference]))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "collecting"
+    assert case.windows.count() == 4
+    progress = officer_client.get(reverse("cases:progress", args=[case.reference])).json()
+    assert progress == {
+        "status": "collecting",
+        "status_label": "Collecting",
+        "collecting": True,
+        "total": 4,
+        "done": 0,
+        "finished": 0,
+        "percent": 0,
+        "events_per_channel": {"email": 0, "sms": 0},
+        "failed": [],
+    }
+
+
+def test_start_without_accounts_says_why(officer_client, officer):
+    case = small_case(officer)
+    response = officer_client.post(reverse("cases:collect", args=[case.reference]))
+    assert response.status_code == 400
+    assert "No active Netcore account" in response.content.decode()
+
+
+def test_progress_and_failed_windows_with_retry(officer_client, officer, sandbox):
+    sandbox_account(sandbox)
+    case = small_case(officer)
+    windows = harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    for window in windows[:3]:
+        harvest.harvest_window(window.pk)
+    last = harvest.claim_window(windows[3].pk)
+    harvest.fail_window(last, "ServerError: HTTP 500 <b>from</b> Netcore")
+    harvest.harvest_finish_if_complete(case.pk)
+    data = officer_client.get(reverse("cases:progress", args=[case.reference])).json()
+    assert data["status"] == "collection_incomplete" and data["percent"] == 100
+    assert data["failed"][0]["cause"] == "ServerError: HTTP 500 <b>from</b> Netcore"
+    page = officer_client.get(case.get_absolute_url()).content.decode()
+    assert "ServerError: HTTP 500 &lt;b&gt;from&lt;/b&gt; Netcore" in page
+    assert "Retry failed windows" in page
+    officer_client.post(reverse("cases:retry_failed", args=[case.reference]))
+    case.refresh_from_db()
+    assert case.status == "collecting"
+    assert HarvestWindow.objects.get(pk=last.pk).status == WindowStatus.PENDING
+
+
+def test_progress_needs_officer_rights(client, outsider, officer):
+    case = small_case(officer)
+    url = reverse("cases:progress", args=[case.reference])
+    assert client.get(url).status_code == 302
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+
+
+def bulk_events(case, window, n: int, start=datetime(2024, 1, 1, tzinfo=UTC)):
+    activities = ["sent", "open", "click", "delivered"]
+    ActivityEvent.objects.bulk_create(
+        (
+            ActivityEvent(
+                case=case,
+                window=window,
+                position=i,
+                channel=window.channel,
+                activity=activities[i % 4],
+                occurred_at=start + timedelta(minutes=i),
+                activity_date_raw="x",
+                message_id=str(i % 50),
+                message_name=f"Message {i % 50}",
+                raw={"activity": activities[i % 4]},
+            )
+            for i in range(n)
+        ),
+        batch_size=5000,
+    )
+
+
+def test_events_are_listed_in_time_order_with_filters_and_counts(officer_client, officer, sandbox):
+    account = sandbox_account(sandbox)
+    case = small_case(officer)
+    window = HarvestWindow.objects.create(
+        case=case,
+        account=account,
+        primary_key="k",
+        channel="email",
+        start=d("2025-03-01"),
+        end=d("2025-03-07"),
+        status=WindowStatus.DONE,
+    )
+    bulk_events(case, window, 250)
+    ActivityEvent.objects.create(
+        case=case,
+        window=window,
+        position=9999,
+        channel="email",
+        activity="<script>x</script>",
+        occurred_at=None,
+        activity_date_raw="31 Feb 2025 @9:99pm",
+        message_name="<b>hi</b>",
+        link="http://evil.example/<x>",
+    )
+    response = officer_client.get(case.get_absolute_url())
+    html = response.content.decode()
+    events = response.context["events"]
+    assert events["total"] == 251
+    assert events["per_channel"] == {"email": 251}
+    first_page = list(events["page"].object_list)
+    assert [e.position for e in first_page] == list(range(100))
+    assert "&lt;script&gt;x&lt;/script&gt;" in html or "&lt;script&gt;" in html
+    assert "<script>x</script>" not in html
+    last = officer_client.get(case.get_absolute_url(), {"events_page": 3})
+    assert [e.position for e in last.context["events"]["page"].object_list][-1] == 9999
+    assert "31 Feb 2025 @9:99pm" in last.content.decode()
+    assert 'href="http://evil.example' not in last.content.decode()
+    clicks = officer_client.get(case.get_absolute_url(), {"activity": "click"}).context["events"]
+    assert {e.activity for e in clicks["page"].object_list} == {"click"}
+    assert clicks["page"].paginator.count == 62
+
+
+@pytest.mark.django_db
+def test_case_page_fast_with_100k_events(officer_client, officer, sandbox):
+    account = sandbox_account(sandbox)
+    case = small_case(officer)
+    window = HarvestWindow.objects.create(
+        case=case,
+        account=account,
+        primary_key="k",
+        channel="email",
+        start=d("2025-03-01"),
+        end=d("2025-03-07"),
+        status=WindowStatus.DONE,
+        event_count=100_000,
+    )
+    bulk_events(case, window, 100_000)
+    with CaptureQueriesContext(connection) as queries:
+        response = officer_client.get(
+            case.get_absolute_url(), {"events_page": 500, "channel": "email"}
+        )
+    assert response.status_code == 200
+    assert response.context["events"]["total"] == 100_000
+    assert len(response.context["events"]["page"].object_list) == 100
+    assert len(queries) <= 25, [q["sql"] for q in queries]
