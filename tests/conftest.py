@@ -42,3 +42,13 @@ def officer_client(client, officer):
 def outsider(db):
     """Signed in, but not a privacy officer."""
     return UserFactory(username="sam")
+
+
+@pytest.fixture
+def celery_workers(transactional_db, tmp_path):
+    """Start real Celery worker processes with `celery_workers.start()`; stopped afterwards."""
+    from tests.celery_workers import WorkerPool
+
+    pool = WorkerPool(tmp_path)
+    yield pool
+    pool.stop_all()

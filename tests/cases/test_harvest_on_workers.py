@@ -1,0 +1,160 @@
+"""Harvests run by real Celery worker processes: end to end, under faults, through a SIGKILL."""
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from cases import harvest
+from cases.models import ActivityEvent, Case, WindowStatus
+from netcore.sandbox import Sandbox
+from tests.factories import make_case
+from tests.harvest_fixtures import SANDBOX_KEY, d, event_counts, expected_counts, sandbox_account
+
+pytestmark = [pytest.mark.xdist_group("celery")]
+
+
+def wait_for(condition, *, timeout: float, every: float = 0.2, on_tick=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if on_tick:
+            on_tick()
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
+def collection_over(case) -> bool:
+    return Case.objects.get(pk=case.pk).status != "collecting"
+
+
+def case_over(officer, days: int, keys=("ana@example.com",)):
+    start = d("2025-01-01")
+    return make_case(
+        actor=officer,
+        primary_keys=list(keys),
+        channels=["email", "sms"],
+        search_from=start,
+        search_to=start + timedelta(days=days - 1),
+    )
+
+
+def assert_exact(case, sandbox) -> None:
+    case.refresh_from_db()
+    assert case.status == "collected"
+    assert event_counts(case) == expected_counts(sandbox, case)
+    assert case.windows.exclude(status=WindowStatus.DONE).count() == 0
+    # Each run (start or retry) of the collection finishes exactly once.
+    runs = case.audit_entries.filter(action__in=["collection_started", "collection_retried"])
+    assert case.audit_entries.filter(action="collection_finished").count() == runs.count()
+
+
+def test_collected_end_to_end_with_exact_counts(celery_workers, officer):
+    with Sandbox(api_key=SANDBOX_KEY, seed=21, events_per_day=3) as sandbox:
+        sandbox_account(sandbox)
+        celery_workers.start()
+        case = case_over(officer, 56)
+        harvest.harvest_start(case=case, actor=officer)
+        wait_for(lambda: collection_over(case), timeout=60)
+    assert_exact(case, sandbox)
+    assert case.windows.count() == 16
+
+
+def test_faults_do_not_change_the_counts(celery_workers, officer):
+    with Sandbox(
+        api_key=SANDBOX_KEY,
+        seed=22,
+        events_per_day=3,
+        error_rate=0.3,
+        throttle_rate=0.1,
+        truncate_rate=0.1,
+        retry_after="0",
+    ) as sandbox:
+        sandbox_account(sandbox)
+        celery_workers.start(env={"NETCORE_MAX_ATTEMPTS": "10"})
+        case = case_over(officer, 70, keys=("ana@example.com", "CUST-7"))
+        harvest.harvest_start(case=case, actor=officer)
+        wait_for(lambda: collection_over(case), timeout=90)
+        assert len(sandbox.requests) > case.windows.count()  # faults were served
+    assert_exact(case, sandbox)
+
+
+def test_worker_killed_mid_harvest_loses_and_duplicates_nothing(celery_workers, officer):
+    with Sandbox(api_key=SANDBOX_KEY, seed=23, events_per_day=4, latency_ms=300) as sandbox:
+        sandbox_account(sandbox)
+        first = celery_workers.start(concurrency=4)
+        case = case_over(officer, 105, keys=("ana@example.com", "CUST-8"))  # 60 windows
+        harvest.harvest_start(case=case, actor=officer)
+        wait_for(
+            lambda: (
+                case.windows.filter(status=WindowStatus.DONE).count() >= 8
+                and case.windows.filter(status=WindowStatus.RUNNING).exists()
+            ),
+            timeout=60,
+            every=0.05,
+        )
+        celery_workers.kill(first)
+        stranded = case.windows.filter(status=WindowStatus.RUNNING).count()
+        assert stranded > 0  # the kill caught windows mid-fetch
+        celery_workers.start(concurrency=4)
+        # Play the periodic watchdog: windows left running by the dead worker, or whose
+        # messages it took with it, are queued again once they look stale.
+        wait_for(
+            lambda: collection_over(case),
+            timeout=120,
+            every=1.0,
+            on_tick=lambda: harvest.requeue_stale_windows(older_than=timedelta(seconds=3)),
+        )
+    assert_exact(case, sandbox)
+    events = ActivityEvent.objects.filter(case=case)
+    assert events.count() == sum(expected_counts(sandbox, case).values())
+    assert events.values("window", "position").distinct().count() == events.count()
+
+
+def test_two_workers_share_one_harvest(celery_workers, officer):
+    with Sandbox(api_key=SANDBOX_KEY, seed=24, events_per_day=2, latency_ms=100) as sandbox:
+        sandbox_account(sandbox)
+        celery_workers.start(concurrency=2)
+        celery_workers.start(concurrency=2)
+        case = case_over(officer, 140)  # 40 windows
+        harvest.harvest_start(case=case, actor=officer)
+        wait_for(lambda: collection_over(case), timeout=90)
+    assert_exact(case, sandbox)
+    workers = set(case.windows.values_list("worker", flat=True))
+    assert len(workers) == 2, workers
+
+
+def test_rate_limit_holds_across_workers(redis_url, celery_workers, officer):
+    """Needs Redis: that is where workers share the rate limit."""
+    max_rps = 8
+    with Sandbox(api_key=SANDBOX_KEY, seed=25, events_per_day=1) as sandbox:
+        sandbox_account(sandbox, max_rps=max_rps)
+        celery_workers.start(concurrency=4)
+        celery_workers.start(concurrency=4)
+        case = case_over(officer, 84)  # 24 windows
+        harvest.harvest_start(case=case, actor=officer)
+        wait_for(lambda: collection_over(case), timeout=90)
+        times = sandbox.request_times()
+    assert_exact(case, sandbox)
+    # No more than max_rps requests in any one-second span (small allowance for clock jitter).
+    for i in range(len(times) - max_rps):
+        assert times[i + max_rps] - times[i] >= 0.95, (i, times[i : i + max_rps + 1])
+
+
+def test_failed_windows_retried_on_workers(celery_workers, officer):
+    with Sandbox(
+        api_key=SANDBOX_KEY, seed=26, events_per_day=2, error_rate=0.4, max_faults_per_request=1
+    ) as sandbox:
+        sandbox_account(sandbox)
+        celery_workers.start(env={"NETCORE_MAX_ATTEMPTS": "1"})
+        case = case_over(officer, 70)
+        harvest.harvest_start(case=case, actor=officer)
+        wait_for(lambda: collection_over(case), timeout=60)
+        case.refresh_from_db()
+        assert case.status == "collection_incomplete"
+        failed = case.windows.filter(status=WindowStatus.FAILED).count()
+        assert failed > 0
+        harvest.harvest_retry_failed(case=case, actor=officer)
+        wait_for(lambda: collection_over(case), timeout=60)
+    assert_exact(case, sandbox)
