@@ -133,6 +133,7 @@ class ReportAdmin(ReadOnlyAdmin):
     list_display = (
         "case",
         "version",
+        "status",
         "created_at",
         "generated_by",
         "event_count",
@@ -141,14 +142,17 @@ class ReportAdmin(ReadOnlyAdmin):
         "short_sha256",
         "acknowledged_gaps",
     )
-    list_filter = ("acknowledged_gaps", "created_at")
+    list_filter = ("status", "acknowledged_gaps", "created_at")
     search_fields = ("case__reference", "sha256", "case__subject_name")
     date_hierarchy = "created_at"
     list_select_related = ("case", "generated_by")
     readonly_fields = (
         "case",
         "version",
+        "status",
+        "error",
         "created_at",
+        "finished_at",
         "generated_by",
         "event_count",
         "pages",

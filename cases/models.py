@@ -442,26 +442,47 @@ def report_upload_to(report: "Report", filename: str) -> str:
     return f"reports/{report.case.reference}/{filename}"
 
 
+class ReportStatus(models.TextChoices):
+    GENERATING = "generating", "Generating"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class Report(models.Model):
-    """One generated version of a case's access report, kept as it was made."""
+    """One version of a case's access report, kept as it was made (or why it could not be)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
     version = models.PositiveIntegerField()
-    file = models.FileField(storage=private_storage, upload_to=report_upload_to, max_length=300)
+    status = models.CharField(
+        max_length=12, choices=ReportStatus.choices, default=ReportStatus.GENERATING
+    )
+    error = models.TextField(blank=True)
+    file = models.FileField(
+        storage=private_storage, upload_to=report_upload_to, max_length=300, blank=True
+    )
     json_file = models.FileField(
-        "JSON export", storage=private_storage, upload_to=report_upload_to, max_length=300
+        "JSON export",
+        storage=private_storage,
+        upload_to=report_upload_to,
+        max_length=300,
+        blank=True,
     )
     csv_file = models.FileField(
-        "CSV export", storage=private_storage, upload_to=report_upload_to, max_length=300
+        "CSV export",
+        storage=private_storage,
+        upload_to=report_upload_to,
+        max_length=300,
+        blank=True,
     )
-    sha256 = models.CharField("SHA-256", max_length=64)
-    size = models.PositiveBigIntegerField(help_text="Bytes.")
-    pages = models.PositiveIntegerField()
-    event_count = models.PositiveIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    pages = models.PositiveIntegerField(default=0)
+    event_count = models.PositiveIntegerField(default=0)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
     # A case with failed windows is reported only when the officer acknowledges the gap.
     acknowledged_gaps = models.BooleanField(default=False)
     gaps_text = models.TextField(blank=True, help_text="The gaps as the report states them.")
