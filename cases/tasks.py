@@ -15,3 +15,11 @@ def harvest_window_task(window_id: int) -> str:
 @shared_task(ignore_result=True)
 def harvest_watchdog_task() -> int:
     return harvest.requeue_stale_windows()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def report_generate_task(report_id: int) -> None:
+    # Failures are recorded on the report (status failed, with the cause) for the officer to see.
+    from . import report
+
+    report.report_generate(report_id)

@@ -1,0 +1,74 @@
+"""The monthly activity chart of the report, drawn on the server as SVG (no script, no fetch)."""
+
+from datetime import date
+
+from django.utils.html import escape
+
+WIDTH, HEIGHT = 680, 190
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 14, 34
+BAR_COLOUR = "#1f5fbf"
+GRID_COLOUR = "#d9dee7"
+TEXT_COLOUR = "#5b6475"
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of every month from `first`'s month to `last`'s month, inclusive."""
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def nice_ceiling(value: int) -> int:
+    """A round number at or above `value` for the top of the axis (1, 2, 5 × 10^n)."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= value:
+                return step * factor
+        step *= 10
+
+
+def monthly_chart_svg(counts: dict[date, int], months: list[date], *, title: str) -> str:
+    """A bar chart of events per month; every label is escaped."""
+    top = nice_ceiling(max(counts.values(), default=0) or 1)
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    slot = plot_w / max(len(months), 1)
+    bar_w = min(max(slot * 0.7, 1), 40)
+    label_every = max(1, round(len(months) / 12))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}" '
+        'font-family="Report Sans, sans-serif" font-size="9">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i in range(5):
+        value = top * i // 4
+        y = TOP + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID_COLOUR}" stroke-width="0.6"/>'
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" fill="{TEXT_COLOUR}">'
+            f"{value:,}</text>"
+        )
+    for index, month in enumerate(months):
+        count = counts.get(month, 0)
+        x = LEFT + index * slot + (slot - bar_w) / 2
+        height = plot_h * count / top
+        y = TOP + plot_h - height
+        if count:
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{height:.1f}" '
+                f'fill="{BAR_COLOUR}"><title>{month:%b %Y}: {count:,}</title></rect>'
+            )
+        if index % label_every == 0:
+            label = f"{month:%b}" if month.month != 1 and index else f"{month:%b %Y}"
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 12}" '
+                f'text-anchor="middle" fill="{TEXT_COLOUR}">{escape(label)}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

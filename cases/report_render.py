@@ -1,0 +1,385 @@
+"""Turning report HTML into one PDF with WeasyPrint, safely and within bounded time and memory.
+
+Safety: every document is rendered with `StaticOnlyFetcher`, which hands WeasyPrint our own fonts
+and stylesheets and refuses anything else (network, other files, data: URLs). The HTML itself
+escapes everything that came from Netcore; the fetcher is the second line of defence.
+
+Speed and memory: WeasyPrint keeps a whole document's layout in memory and slows down on huge
+tables, so the event listing is rendered as plain blocks in parts of a few thousand events, each
+its own small document, in worker processes. The parts are then joined with pypdf, and "page X of
+Y" is drawn last, from one tiny footer document, once the total is known.
+"""
+
+import logging
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+logger = logging.getLogger(__name__)
+
+# Our static folders the renderer may read: fonts and the report stylesheet, nothing else.
+ALLOWED_STATIC_DIRS = ("fonts", "report")
+CONTENT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".css": "text/css"}
+
+
+class RenderError(Exception):
+    """The PDF could not be made; the cause is in the message."""
+
+
+def static_dirs() -> list[Path]:
+    """The real paths of the static folders the renderer may read."""
+    dirs = []
+    for name in ALLOWED_STATIC_DIRS:
+        found = finders.find(name, find_all=True)
+        dirs.extend(Path(path).resolve() for path in found)
+    return dirs
+
+
+def static_url(relative: str) -> str:
+    """A file:// URL of one of our static files (e.g. "fonts/NotoSans-Regular.ttf")."""
+    path = finders.find(relative)
+    if not path:
+        raise RenderError(f"Static file {relative} is missing.")
+    return Path(path).resolve().as_uri()
+
+
+def _make_fetcher(allowed: list[Path]):
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves our fonts and stylesheets from disk; refuses every other URL."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path)).resolve()
+                if path.suffix in CONTENT_TYPES and any(path.is_relative_to(d) for d in allowed):
+                    return URLFetcherResponse(
+                        path.as_uri(),
+                        path.read_bytes(),
+                        headers={"Content-Type": CONTENT_TYPES[path.suffix]},
+                    )
+            self.refused.append(url[:200])
+            logger.warning("Report renderer refused to fetch %s", url[:200])
+            raise ValueError("The report renderer fetches only its own fonts and stylesheets.")
+
+    return StaticOnlyFetcher()
+
+
+@dataclass
+class Part:
+    """One document of the report: its HTML, and its page orientation for the footer."""
+
+    html: str
+    landscape: bool = False
+    # Outline entries (title, page index within this part) added after joining.
+    bookmarks: list[tuple[str, int]] = field(default_factory=list)
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)  # (path, name, desc)
+    pdfa: bool = False
+
+
+@dataclass
+class RenderedPart:
+    path: str
+    pages: int
+    landscape: bool
+    bookmarks: list[tuple[str, int]]
+    refused: list[str]
+
+
+# Set in each worker process by _init_worker: fonts are loaded once per process, not per part.
+_worker_state: dict = {}
+
+
+def _init_worker(allowed: list[str], stylesheet_urls: list[str]) -> None:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _make_fetcher([Path(p) for p in allowed])
+    font_config = FontConfiguration()
+    _worker_state.update(
+        fetcher=fetcher,
+        font_config=font_config,
+        stylesheets=[
+            CSS(url=url, url_fetcher=fetcher, font_config=font_config) for url in stylesheet_urls
+        ],
+    )
+
+
+def _render_part(part: Part, out_path: str, base_url: str) -> RenderedPart:
+    from weasyprint import HTML, Attachment
+
+    fetcher = _worker_state["fetcher"]
+    fetcher.refused = []
+    document = HTML(string=part.html, base_url=base_url, url_fetcher=fetcher).render(
+        stylesheets=_worker_state["stylesheets"], font_config=_worker_state["font_config"]
+    )
+    options = {}
+    files = []
+    if part.pdfa:
+        options["pdf_variant"] = "pdf/a-3b"
+        files = [open(path, "rb") for path, _name, _description in part.attachments]  # noqa: SIM115
+        options["attachments"] = [
+            Attachment(
+                file_obj=file,
+                url_fetcher=fetcher,
+                name=name,
+                description=description,
+                relationship="Data",
+            )
+            for file, (_path, name, description) in zip(files, part.attachments, strict=True)
+        ]
+    try:
+        document.write_pdf(out_path, **options)
+    finally:
+        for file in files:
+            file.close()
+    pages = len(document.pages)
+    del document
+    return RenderedPart(out_path, pages, part.landscape, part.bookmarks, list(fetcher.refused))
+
+
+def _render_in_worker(part: Part, out_path: str, base_url: str) -> RenderedPart:
+    return _render_part(part, out_path, base_url)
+
+
+class PartRenderer:
+    """Renders parts in worker processes (or in this process when there is one worker).
+
+    Use as a context manager; `submit` returns a Future of a RenderedPart whose PDF is written
+    under the renderer's temporary folder.
+    """
+
+    def __init__(self, *, stylesheets: list[str], processes: int | None = None):
+        self.stylesheet_urls = [static_url(s) for s in stylesheets]
+        self.allowed = [str(d) for d in static_dirs()]
+        self.base_url = (Path(settings.BASE_DIR) / "static" / "report").resolve().as_uri() + "/"
+        wanted = processes or getattr(settings, "REPORT_RENDER_PROCESSES", 2)
+        # A daemonic process (e.g. a Celery prefork child) may not start processes of its own.
+        if multiprocessing.current_process().daemon:
+            wanted = 1
+        self.processes = max(1, wanted)
+        self._count = 0
+
+    def __enter__(self) -> "PartRenderer":
+        self._tmp = tempfile.TemporaryDirectory(prefix="report-")
+        self.tmpdir = Path(self._tmp.name)
+        if self.processes > 1:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(self.allowed, self.stylesheet_urls),
+            )
+        else:
+            self._pool = None
+            _init_worker(self.allowed, self.stylesheet_urls)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._tmp.cleanup()
+
+    def submit(self, part: Part) -> Future:
+        self._count += 1
+        out_path = str(self.tmpdir / f"part-{self._count:05d}.pdf")
+        if self._pool is None:
+            future: Future = Future()
+            try:
+                future.set_result(_render_part(part, out_path, self.base_url))
+            except Exception as exc:
+                future.set_exception(exc)
+            return future
+        return self._pool.submit(_render_in_worker, part, out_path, self.base_url)
+
+
+def join_parts(
+    parts: list[RenderedPart], *, footer_label: str, out_path: str, metadata: dict[str, str]
+) -> int:
+    """Join the rendered parts into `out_path`, write "label · page X of Y" at the foot of every
+    page, add the parts' bookmarks; return the number of pages.
+
+    The first part is the base: it carries the PDF/A declaration and the attachments.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=parts[0].path)
+    offset = parts[0].pages
+    for part in parts[1:]:
+        reader = PdfReader(part.path)
+        for page in reader.pages:
+            writer.add_page(page)
+        for title, index in part.bookmarks:
+            writer.add_outline_item(title=title, page_number=offset + index)
+        offset += part.pages
+    _stamp_footers(writer, footer_label)
+    writer.add_metadata(metadata)
+    with open(out_path, "wb") as out:
+        writer.write(out)
+    return len(writer.pages)
+
+
+FOOTER_FONT = "fonts/NotoSans-Regular.ttf"
+FOOTER_SIZE = 7.5
+FOOTER_GREY = 0.33
+MM = 72 / 25.4
+
+
+def _stamp_footers(writer, label: str) -> None:
+    """Append a few text operators to every page: no layout engine, no parsing of the page.
+
+    The footer uses its own small embedded font (a subset of Noto Sans, WinAnsi encoding), so its
+    cost per page is a string format, and the text layer reads "label · page X of Y".
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    font_ref, widths = _footer_font(writer)
+    total = len(writer.pages)
+    font_name = NameObject("/ReportFooterFont")
+    safe_label = label.encode("cp1252", "replace").decode("cp1252")
+    for number, page in enumerate(writer.pages, start=1):
+        text = f"{safe_label} · page {number} of {total}"
+        encoded = text.encode("cp1252", "replace")
+        width = sum(widths.get(byte, 500) for byte in encoded) * FOOTER_SIZE / 1000
+        box = page.mediabox
+        page_width, page_height = float(box.width), float(box.height)
+        right = (14 if page_width > page_height else 18) * MM
+        x = float(box.left) + page_width - right - width
+        y = float(box.bottom) + 9 * MM
+        literal = encoded.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+        stream = DecodedStreamObject()
+        stream.set_data(
+            b"\nQ\nq BT %s %.2f Tf %.2f g %.2f %.2f Td (%s) Tj ET Q\n"
+            % (font_name.encode(), FOOTER_SIZE, FOOTER_GREY, x, y, literal)
+        )
+        # Pages of one document often share their resources: give each page its own dictionary
+        # (of references only) before adding the footer font to it.
+        shared = page.get("/Resources")
+        resources = DictionaryObject(shared.get_object() if shared is not None else {})
+        shared_fonts = resources.get("/Font")
+        fonts = DictionaryObject(shared_fonts.get_object() if shared_fonts is not None else {})
+        fonts[font_name] = font_ref
+        resources[NameObject("/Font")] = fonts
+        page[NameObject("/Resources")] = resources
+        contents = page.get("/Contents")
+        existing = contents.get_object() if contents is not None else ArrayObject()
+        if not isinstance(existing, ArrayObject):
+            existing = ArrayObject([contents])
+        # The page's own drawing is wrapped in q … Q so that it cannot move the footer.
+        page[NameObject("/Contents")] = ArrayObject(
+            [writer._add_object(_q_stream()), *existing, writer._add_object(stream)]
+        )
+
+
+def _q_stream():
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(b"q\n")
+    return stream
+
+
+def _footer_font(writer):
+    """Embed a subset of the footer font once; return its reference and widths per code."""
+    from io import BytesIO
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+    )
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every table it prunes
+    path = finders.find(FOOTER_FONT)
+    if not path:
+        raise RenderError(f"Static file {FOOTER_FONT} is missing.")
+    font = TTFont(path)
+    scale = 1000 / font["head"].unitsPerEm
+    cmap = font.getBestCmap()
+    first, last = 32, 255
+    widths = {}
+    for code in range(first, last + 1):
+        char = bytes([code]).decode("cp1252", "replace")
+        glyph = cmap.get(ord(char))
+        if glyph:
+            widths[code] = round(font["hmtx"][glyph][0] * scale)
+    head, hhea = font["head"], font["hhea"]
+    descriptor_values = {
+        "/Flags": NumberObject(32),
+        "/FontBBox": ArrayObject(
+            [NumberObject(round(v * scale)) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
+        ),
+        "/ItalicAngle": NumberObject(0),
+        "/Ascent": NumberObject(round(hhea.ascent * scale)),
+        "/Descent": NumberObject(round(hhea.descent * scale)),
+        "/CapHeight": NumberObject(round(font["OS/2"].sCapHeight * scale)),
+        "/StemV": NumberObject(80),
+    }
+    options = subset.Options()
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(bytes([c]).decode("cp1252", "replace")) for c in widths])
+    subsetter.subset(font)
+    data = BytesIO()
+    font.save(data)
+    program = DecodedStreamObject()
+    program.set_data(data.getvalue())
+    program[NameObject("/Length1")] = NumberObject(len(data.getvalue()))
+    base_font = NameObject("/RPTFTR+NotoSans-Regular")
+    descriptor = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/FontDescriptor"),
+            NameObject("/FontName"): base_font,
+            NameObject("/FontFile2"): writer._add_object(program),
+            **{NameObject(k): v for k, v in descriptor_values.items()},
+        }
+    )
+    font_dict = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/TrueType"),
+            NameObject("/BaseFont"): base_font,
+            NameObject("/FirstChar"): NumberObject(first),
+            NameObject("/LastChar"): NumberObject(last),
+            NameObject("/Widths"): ArrayObject(
+                [FloatObject(widths.get(code, 0)) for code in range(first, last + 1)]
+            ),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/FontDescriptor"): writer._add_object(descriptor),
+        }
+    )
+    return writer._add_object(font_dict), widths
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
