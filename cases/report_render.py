@@ -107,6 +107,7 @@ def _init_worker(allowed: list[str], stylesheet_urls: list[str]) -> None:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per page
     fetcher = _make_fetcher([Path(p) for p in allowed])
     font_config = FontConfiguration()
     _worker_state.update(
@@ -191,6 +192,8 @@ class PartRenderer:
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            _worker_state.clear()
         self._tmp.cleanup()
 
     def submit(self, part: Part) -> Future:
@@ -226,10 +229,27 @@ def join_parts(
             writer.add_outline_item(title=title, page_number=offset + index)
         offset += part.pages
     _stamp_footers(writer, footer_label)
+    _dedupe_associated_files(writer)
     writer.add_metadata(metadata)
     with open(out_path, "wb") as out:
         writer.write(out)
     return len(writer.pages)
+
+
+def _dedupe_associated_files(writer) -> None:
+    """WeasyPrint lists each PDF/A-3 attachment twice in the catalog's /AF: keep one of each."""
+    from pypdf.generic import ArrayObject, NameObject
+
+    files = writer.root_object.get("/AF")
+    if files is None:
+        return
+    seen, unique = set(), ArrayObject()
+    for item in files.get_object():
+        key = getattr(item, "idnum", id(item))
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    writer.root_object[NameObject("/AF")] = unique
 
 
 FOOTER_FONT = "fonts/NotoSans-Regular.ttf"

@@ -1,0 +1,168 @@
+"""The renderer fetches nothing, escapes everything from Netcore, and uses our own fonts."""
+
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from cases.report import render_report
+from cases.report_render import _make_fetcher, static_dirs
+from tests.factories import make_collected_case, make_events
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = "<script>alert(1)</script><b>x</b>"
+
+
+@pytest.fixture(autouse=True)
+def one_process(settings):
+    settings.REPORT_RENDER_PROCESSES = 1
+
+
+@pytest.fixture
+def listener():
+    """An HTTP server on 127.0.0.1 that counts every request it gets."""
+    requests: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    server.shutdown()
+    server.server_close()
+
+
+def text_of(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_hostile_names_are_shown_as_characters(tmp_path):
+    case = make_collected_case(events=0, subject_name=HOSTILE)
+    make_events(
+        case.windows.get(),
+        specs=[{"message_name": HOSTILE, "activity": HOSTILE, "extra": {HOSTILE: HOSTILE}}],
+    )
+
+    render_report(case, tmp_path / "r.pdf", version=1)
+
+    text = text_of(tmp_path / "r.pdf")
+    assert f"Dear {HOSTILE}," in text
+    assert f"message “{HOSTILE}”" in text
+    assert f"other: {HOSTILE}: {HOSTILE}" in text
+    raw = (tmp_path / "r.pdf").read_bytes()
+    assert b"/JavaScript" not in raw and b"/JS " not in raw
+
+
+def test_links_and_images_in_netcore_data_are_never_fetched_or_linked(tmp_path, listener):
+    base, requests = listener
+    case = make_collected_case(events=0)
+    make_events(
+        case.windows.get(),
+        specs=[
+            {
+                "activity": "click",
+                "link": f"{base}/followed-link",
+                "message_name": f'<img src="{base}/tracking.png"> Offer',
+                "extra": {
+                    "html": f'<link rel="stylesheet" href="{base}/style.css">',
+                    "css": f"<style>@import url({base}/import.css);</style>",
+                    "svg": f'<svg><image href="{base}/svg.png"/></svg>',
+                },
+            }
+        ],
+    )
+
+    result = render_report(case, tmp_path / "r.pdf", version=1)
+
+    assert requests == []
+    assert result.refused_urls == []  # nothing even tried: it was all text
+    text = text_of(tmp_path / "r.pdf")
+    assert f"link: {base}/followed-link" in text
+    assert f'message “<img src="{base}/tracking.png"> Offer”' in text
+    for page in PdfReader(tmp_path / "r.pdf").pages:
+        for annotation in page.get("/Annots") or []:
+            assert "/URI" not in str(annotation.get_object().get("/A", {}))
+
+
+def test_the_fetcher_serves_our_fonts_and_refuses_everything_else(listener, tmp_path):
+    base, requests = listener
+    fetcher = _make_fetcher(static_dirs())
+    font = Path(django_settings.BASE_DIR) / "static" / "fonts" / "NotoSans-Regular.ttf"
+
+    response = fetcher.fetch(font.resolve().as_uri())
+    assert response.read(4) == font.read_bytes()[:4]
+
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red }")
+    refused = [
+        f"{base}/x.css",
+        "https://example.com/x.css",
+        "file:///etc/passwd",
+        secret.as_uri(),
+        (font.parent / ".." / ".." / "manage.py").as_uri(),
+        (font.parent / "OFL.txt").as_uri(),  # ours, but not a font or stylesheet
+        "data:text/css,body{}",
+        "ftp://127.0.0.1/x",
+    ]
+    for url in refused:
+        with pytest.raises(ValueError, match="fetches only its own"):
+            fetcher.fetch(url)
+    assert requests == []
+    assert len(fetcher.refused) == len(refused)
+
+
+def test_greek_and_cyrillic_names_come_back_from_the_text_layer(tmp_path):
+    names = ["Ελένη Παπαδοπούλου", "Алексей Иванов", "Łukasz Żółć", "Zoë Ångström"]
+    case = make_collected_case(events=0, subject_name=names[0])
+    make_events(case.windows.get(), specs=[{"message_name": name} for name in names])
+
+    render_report(case, tmp_path / "r.pdf", version=1)
+
+    text = text_of(tmp_path / "r.pdf")
+    assert f"Dear {names[0]}," in text
+    for name in names:
+        assert f"message “{name}”" in text
+
+
+def test_devanagari_renders_with_real_glyphs_from_our_font(tmp_path, caplog):
+    name = "प्रिया शर्मा"
+    case = make_collected_case(events=0, subject_name=name)
+    make_events(case.windows.get(), specs=[{"message_name": name}])
+
+    render_report(case, tmp_path / "r.pdf", version=1)
+
+    reader = PdfReader(tmp_path / "r.pdf")
+    families = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = (
+                font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                if "/DescendantFonts" in font
+                else font["/FontDescriptor"]
+            )
+            program = descriptor.get_object()["/FontFile2"].get_object().get_data()
+            families.add(TTFont(io.BytesIO(program))["name"].getDebugName(1))
+    # The embedded font programs are the ones we ship, not whatever the machine has.
+    assert families == {"Noto Sans", "Noto Sans Devanagari"}, families
+    assert ".notdef" not in caplog.text
+    # Shaped Devanagari (conjuncts, vowel signs drawn before their consonant) maps glyphs back to
+    # text only approximately; the subject's exact text is in the embedded JSON.
+    assert name in reader.attachments[f"{case.reference}-events.json"][0].decode()
+    text = text_of(tmp_path / "r.pdf")
+    assert "प्रिया" in text
