@@ -579,3 +579,18 @@ def report_generate(report_id: int) -> Report:
 
 def latest_ready_report(case: Case) -> Report | None:
     return case.reports.filter(status=ReportStatus.READY).order_by("-version").first()
+
+
+def report_record_download(*, report: Report, actor, kind: str) -> None:
+    """Audit that `actor` downloaded the PDF ("pdf") or an export ("json", "csv") of a version."""
+    audit_append(
+        case=report.case,
+        actor=actor,
+        action=AuditAction.REPORT_DOWNLOADED if kind == "pdf" else AuditAction.EXPORT_DOWNLOADED,
+        details={"version": report.version, "format": kind},
+    )
+
+
+def has_gaps(case: Case) -> bool:
+    """True when some windows failed or never finished: a report then needs acknowledgement."""
+    return case_coverage(case).has_gaps

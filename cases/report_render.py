@@ -104,10 +104,10 @@ _worker_state: dict = {}
 
 
 def _init_worker(allowed: list[str], stylesheet_urls: list[str]) -> None:
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per page
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per page
     fetcher = _make_fetcher([Path(p) for p in allowed])
     font_config = FontConfiguration()
     _worker_state.update(

@@ -16,4 +16,12 @@ urlpatterns = [
     path("<str:reference>/collect/", views.case_collect, name="collect"),
     path("<str:reference>/collect/retry/", views.case_retry_failed, name="retry_failed"),
     path("<str:reference>/progress/", views.case_progress, name="progress"),
+    path("<str:reference>/reports/", views.report_generate, name="report_generate"),
+    path("<str:reference>/reports/<int:version>.pdf", views.report_download, name="report_pdf"),
+    path(
+        "<str:reference>/reports/<int:version>/events.<str:kind>",
+        views.report_export,
+        name="report_export",
+    ),
+    path("<str:reference>/reports/<int:version>/send/", views.report_send, name="report_send"),
 ]

@@ -3,11 +3,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import harvest, services
+from . import delivery as report_delivery
+from . import harvest, report, services
 from .forms import (
     CaseFilterForm,
     CaseForm,
@@ -16,7 +17,7 @@ from .forms import (
     StatusForm,
     VerifyIdentityForm,
 )
-from .models import Case
+from .models import Case, DeliveryOutcome, Report, ReportStatus
 from .services import CaseRuleError
 from .workflow import FINISHED, TRANSITIONS, CaseStatus, TransitionNotAllowed
 
@@ -285,3 +286,106 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
             ],
         }
     )
+
+
+# Reports: generate, download (audited), send to the subject.
+
+
+class GenerateReportForm(forms.Form):
+    acknowledge_gaps = forms.BooleanField(
+        required=False,
+        label="Send the report with the gaps stated in it",
+        help_text="Part of the data could not be collected; the report will say which.",
+    )
+
+
+class SendReportForm(forms.Form):
+    encrypt = forms.BooleanField(
+        required=False,
+        label="Encrypt the PDF with a passphrase (AES-256)",
+        help_text="The passphrase is shown once, here, to be given to the subject another way.",
+    )
+
+
+@require_POST
+@can_work
+def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_object_or_404(Case, reference=reference)
+    form = GenerateReportForm(request.POST)
+    form.is_valid()
+    try:
+        version = report.report_request(
+            case=case,
+            actor=request.user,
+            acknowledge_gaps=form.cleaned_data.get("acknowledge_gaps", False),
+        )
+    except report.ReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Report version {version.version} is being generated; it appears below when ready.",
+        )
+    return redirect(f"{case.get_absolute_url()}#report-heading")
+
+
+def _ready_report(reference: str, version: int) -> Report:
+    return get_object_or_404(
+        Report.objects.select_related("case"),
+        case__reference=reference,
+        version=version,
+        status=ReportStatus.READY,
+    )
+
+
+@can_view
+def report_download(request: HttpRequest, reference: str, version: int) -> FileResponse:
+    """The PDF of one version, to signed-in officers only; every download is audited."""
+    found = _ready_report(reference, version)
+    report.report_record_download(report=found, actor=request.user, kind="pdf")
+    return FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type="application/pdf",
+    )
+
+
+@can_view
+def report_export(request: HttpRequest, reference: str, version: int, kind: str) -> FileResponse:
+    """The JSON or CSV of the events of one version; audited like the PDF."""
+    found = _ready_report(reference, version)
+    if kind not in ("json", "csv"):
+        raise Http404
+    report.report_record_download(report=found, actor=request.user, kind=kind)
+    file = found.json_file if kind == "json" else found.csv_file
+    return FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=f"{found.case.reference}-events-v{found.version}.{kind}",
+        content_type="application/json" if kind == "json" else "text/csv; charset=utf-8",
+    )
+
+
+@require_POST
+@can_work
+def report_send(request: HttpRequest, reference: str, version: int) -> HttpResponse:
+    found = _ready_report(reference, version)
+    form = SendReportForm(request.POST)
+    form.is_valid()
+    try:
+        delivery, passphrase = report_delivery.report_send(
+            report=found, actor=request.user, encrypt=form.cleaned_data.get("encrypt", False)
+        )
+    except report_delivery.DeliveryRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{found.case.get_absolute_url()}#report-heading")
+    # Rendered, not redirected: the passphrase is shown this once and stored nowhere.
+    response = render(
+        request,
+        "report/sent.html",
+        {"case": found.case, "report": found, "delivery": delivery, "passphrase": passphrase},
+        status=200 if delivery.outcome == DeliveryOutcome.SENT else 502,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

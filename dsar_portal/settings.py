@@ -220,3 +220,6 @@ REPORT_EVENTS_PER_PART = env.int("REPORT_EVENTS_PER_PART", default=2000)
 REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=2)
 REPORT_MAX_ATTACHMENT_BYTES = env.int("REPORT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 REPORT_SEND_ATTEMPTS = env.int("REPORT_SEND_ATTEMPTS", default=3)
+
+# Seconds before the second try of a failed send; doubled before each further one.
+REPORT_SEND_BACKOFF_SECONDS = env.float("REPORT_SEND_BACKOFF_SECONDS", default=2.0)
