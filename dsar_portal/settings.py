@@ -86,7 +86,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file (not memory) so worker processes started by tests share it; one per test run.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep connections open between requests and tasks: opening one costs more than a window's work.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -158,7 +160,9 @@ if not REDIS_URL:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each worker thread keeps a few messages in hand: windows are short, and with acks_late a
+# message held by a worker that dies goes back to the queue (or the watchdog queues it again).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Netcore API keys are stored encrypted with this key (Fernet, urlsafe base64 of 32 bytes).
@@ -220,6 +224,8 @@ REPORT_EVENTS_PER_PART = env.int("REPORT_EVENTS_PER_PART", default=2000)
 REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=2)
 REPORT_MAX_ATTACHMENT_BYTES = env.int("REPORT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 REPORT_SEND_ATTEMPTS = env.int("REPORT_SEND_ATTEMPTS", default=3)
-
+# Celery closes the task's database connection after every task unless told to reuse it; a
+# harvest runs hundreds of short tasks, and opening a connection costs more than one of them.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Seconds before the second try of a failed send; doubled before each further one.
 REPORT_SEND_BACKOFF_SECONDS = env.float("REPORT_SEND_BACKOFF_SECONDS", default=2.0)

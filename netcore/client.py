@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 import tenacity
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from netcore.encryption import DecryptionFailed
@@ -121,7 +122,12 @@ class NetcoreClient:
             self._api_key = account.api_key
         except DecryptionFailed as exc:
             raise ApiKeyUnreadable(f"account {account.name!r}: {exc}") from None
-        self._limiter_key = f"account:{account.pk}" if account.pk else f"name:{account.name}"
+        # Keyed by database too: deployments (and test databases) sharing one Redis have
+        # accounts with the same ids.
+        database = connections[account._state.db or "default"].settings_dict["NAME"]
+        self._limiter_key = (
+            f"{database}:account:{account.pk}" if account.pk else f"name:{account.name}"
+        )
         self._session = session
         self._local = threading.local()
         self.max_attempts = max_attempts or settings.NETCORE_MAX_ATTEMPTS
