@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Case, CaseNote, Delivery, OrganisationProfile, Report
+from .models import (
+    ActivityEvent,
+    AuditEntry,
+    Case,
+    CaseNote,
+    Delivery,
+    HarvestWindow,
+    OrganisationProfile,
+    Report,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -197,3 +206,34 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "created_at",
         "sent_at",
     )
+
+
+@admin.register(HarvestWindow)
+class HarvestWindowAdmin(ReadOnlyAdmin):
+    list_display = (
+        "case",
+        "account",
+        "channel",
+        "start",
+        "end",
+        "status",
+        "attempts",
+        "event_count",
+        "warning_count",
+        "finished_at",
+        "worker",
+    )
+    list_filter = ("status", "channel", "account")
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "account")
+    show_full_result_count = False
+
+
+@admin.register(ActivityEvent)
+class ActivityEventAdmin(ReadOnlyAdmin):
+    list_display = ("case", "channel", "activity", "occurred_at", "message_id", "message_name")
+    list_filter = ("channel", "activity")
+    search_fields = ("case__reference",)
+    list_select_related = ("case",)
+    # Cases can hold 100,000 events: no full count, no date drill-down over all of them.
+    show_full_result_count = False
