@@ -184,6 +184,10 @@ class NoteForm(forms.Form):
     )
 
 
+class ButtonForm(forms.Form):
+    """A button with nothing to fill in (the CSRF token is checked by the middleware)."""
+
+
 class CaseFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False)
     status = forms.ChoiceField(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from . import delivery as report_delivery
 from . import harvest, report, services
 from .forms import (
+    ButtonForm,
     CaseFilterForm,
     CaseForm,
     ExtendDeadlineForm,
@@ -250,12 +251,8 @@ def _retry_failed(*, case, actor, data):
     return f"{len(windows)} failed windows queued again."
 
 
-class NoFields(forms.Form):
-    """A button with nothing to fill in (the CSRF token is checked by the middleware)."""
-
-
-case_collect = _case_action(NoFields, "collect_form", _start_collection)
-case_retry_failed = _case_action(NoFields, "collect_form", _retry_failed)
+case_collect = _case_action(ButtonForm, "collect_form", _start_collection)
+case_retry_failed = _case_action(ButtonForm, "collect_form", _retry_failed)
 
 
 @can_view
