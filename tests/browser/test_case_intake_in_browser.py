@@ -16,6 +16,7 @@ def test_officer_signs_in_logs_a_request_and_sees_days_left(live_server, page):
     page.goto(f"{live_server.url}/cases/")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
     # Keyboard only: the username field has focus, Tab moves on, Enter submits.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
     page.keyboard.type("olivia")
     page.keyboard.press("Tab")
     page.keyboard.type("correct horse battery staple")
