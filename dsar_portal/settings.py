@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dsar_portal.logs.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,7 +111,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "cases:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
@@ -139,7 +141,7 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+    EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy@localhost")
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (no server needed).
@@ -164,6 +166,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # message held by a worker that dies goes back to the queue (or the watchdog queues it again).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks go to and workers take from (one per deployment sharing a Redis).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_TIMEZONE = TIME_ZONE
 
 # Netcore API keys are stored encrypted with this key (Fernet, urlsafe base64 of 32 bytes).
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
@@ -183,11 +188,32 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: JSON lines in production, plain lines when debugging (or DJANGO_LOG_FORMAT=plain); a
+# request id and task id on each line; emails, phone numbers and keys masked (dsar_portal/logs.py).
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "dsar_portal.logs.ContextFilter"},
+        "redact": {"()": "dsar_portal.logs.RedactionFilter"},
+    },
+    "formatters": {
+        "json": {"()": "dsar_portal.logs.JsonFormatter"},
+        "plain": {
+            "()": "dsar_portal.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s%(ids)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
@@ -209,13 +235,35 @@ HARVEST_STALE_AFTER_SECONDS = env.int("HARVEST_STALE_AFTER_SECONDS", default=600
 HARVEST_WATCHDOG_SECONDS = env.int("HARVEST_WATCHDOG_SECONDS", default=120)
 
 # Periodic jobs (run by `celery beat`, or `celery worker --beat` on one machine).
+# Deadline reminders go to the assigned officer once a day for cases due within
+# REMINDER_DAYS_AHEAD days and overdue ones; beat looks every hour from REMINDER_HOUR (local time)
+# so a late start still sends that day's, and a case is never reminded twice in a day.
+REMINDER_DAYS_AHEAD = env.int("REMINDER_DAYS_AHEAD", default=7)
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
+# The portal's address as officers reach it, for links in emails.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Events, reports and collection data of a case finished this many days ago are deleted (the
+# case record and its audit trail stay); the purge runs daily at RETENTION_PURGE_HOUR.
+RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=90)
+RETENTION_PURGE_HOUR = env.int("RETENTION_PURGE_HOUR", default=2)
+
 CELERY_BEAT_SCHEDULE = {
     "harvest-watchdog": {
         "task": "cases.tasks.harvest_watchdog_task",
         "schedule": float(HARVEST_WATCHDOG_SECONDS),
     },
+    "deadline-reminders": {
+        "task": "cases.tasks.deadline_reminders_task",
+        "schedule": crontab(minute=0, hour=f"{REMINDER_HOUR}-23"),
+    },
+    "retention-purge": {
+        "task": "cases.tasks.retention_purge_task",
+        "schedule": crontab(minute=30, hour=RETENTION_PURGE_HOUR),
+    },
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 
 # Reports: events per rendered part (smaller uses less memory, larger has less overhead), worker
 # processes that render parts side by side, the largest PDF sent as an email attachment (bytes;
