@@ -5,6 +5,7 @@ from .models import (
     AuditEntry,
     Case,
     CaseNote,
+    DeadlineReminder,
     Delivery,
     HarvestWindow,
     OrganisationProfile,
@@ -237,3 +238,11 @@ class ActivityEventAdmin(ReadOnlyAdmin):
     list_select_related = ("case",)
     # Cases can hold 100,000 events: no full count, no date drill-down over all of them.
     show_full_result_count = False
+
+
+@admin.register(DeadlineReminder)
+class DeadlineReminderAdmin(ReadOnlyAdmin):
+    list_display = ("day", "case", "officer", "sent_at")
+    list_filter = ("day",)
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "officer")

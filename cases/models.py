@@ -147,6 +147,7 @@ class AuditAction(models.TextChoices):
     EXPORT_DOWNLOADED = "export_downloaded", "Data export downloaded"
     REPORT_SENT = "report_sent", "Report sent to the subject"
     REPORT_SEND_FAILED = "report_send_failed", "Sending the report failed"
+    DATA_PURGED = "data_purged", "Collected data and reports deleted (retention)"
 
 
 class AppendOnlyError(Exception):
@@ -530,3 +531,23 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} to {self.recipient}: {self.get_outcome_display()}"
+
+
+class DeadlineReminder(models.Model):
+    """A deadline reminder sent about a case on a day: the claim that makes it at most one."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders")
+    day = models.DateField()
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "case_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "day"], name="one_reminder_per_case_and_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder about {self.case_id} on {self.day}"

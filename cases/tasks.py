@@ -23,3 +23,17 @@ def report_generate_task(report_id: int) -> None:
     from . import report
 
     report.report_generate(report_id)
+
+
+@shared_task(ignore_result=True)
+def deadline_reminders_task() -> int:
+    from . import reminders
+
+    return reminders.send_deadline_reminders()
+
+
+@shared_task(ignore_result=True)
+def retention_purge_task() -> int:
+    from . import retention
+
+    return len(retention.purge_expired_cases())
