@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from .dashboard import DUE_FILTERS
 from .models import Case, Channel, VerificationMethod
 from .workflow import MANUAL, CaseStatus
 
@@ -194,6 +195,9 @@ class CaseFilterForm(forms.Form):
         choices=[("", "Any status"), ("open", "Open"), *CaseStatus.choices], required=False
     )
     officer = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any officer")
+    due = forms.ChoiceField(
+        label="Deadline", choices=[("", "Any deadline"), *DUE_FILTERS.items()], required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

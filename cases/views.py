@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from . import delivery as report_delivery
 from . import harvest, report, services
+from .dashboard import filter_by_due
 from .forms import (
     ButtonForm,
     CaseFilterForm,
@@ -49,6 +50,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(status=status)
         if filters.cleaned_data["officer"]:
             cases = cases.filter(assigned_officer=filters.cleaned_data["officer"])
+        cases = filter_by_due(cases, filters.cleaned_data["due"])
     counts = dict(
         Case.objects.order_by()
         .values_list("status")

@@ -1,0 +1,122 @@
+"""The home page: where the team stands. Open cases by status, what is due this week, what is
+overdue, and how long answering took over the last 90 days, each a link to the case list showing
+those cases. Also the due-date filters that list understands."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .models import AuditAction, AuditEntry, Case
+from .workflow import FINISHED, CaseStatus
+
+DUE_SOON_DAYS = 7
+ANSWERED_PERIOD_DAYS = 90
+# A case is answered when it is first sent (or closed without being sent).
+ANSWERED = (CaseStatus.SENT, CaseStatus.CLOSED)
+
+# The case list's `due` filter: value -> label.
+DUE_FILTERS = {
+    "week": f"Due within {DUE_SOON_DAYS} days",
+    "overdue": "Overdue",
+    "answered": f"Answered in the last {ANSWERED_PERIOD_DAYS} days",
+}
+
+
+def _answered_at() -> Subquery:
+    return Subquery(
+        AuditEntry.objects.filter(
+            case=OuterRef("pk"),
+            action=AuditAction.STATUS_CHANGED,
+            details__to__in=[str(s) for s in ANSWERED],
+        )
+        .order_by()
+        .values("case")
+        .annotate(first=Min("created_at"))
+        .values("first")[:1]
+    )
+
+
+def due_soon(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    return cases.open().filter(
+        due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS)
+    )
+
+
+def overdue(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    return cases.open().filter(due_date__lt=today)
+
+
+def answered_recently(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    """Cases sent or closed now whose first answer was in the last ANSWERED_PERIOD_DAYS days,
+    annotated with `answered_at`."""
+    since = timezone.now() - timedelta(days=ANSWERED_PERIOD_DAYS)
+    return (
+        cases.filter(status__in=ANSWERED)
+        .annotate(answered_at=_answered_at())
+        .filter(answered_at__gte=since)
+    )
+
+
+def filter_by_due(cases: QuerySet[Case], due: str, today: date | None = None) -> QuerySet[Case]:
+    """The case list's `due` filter (a key of DUE_FILTERS; anything else leaves `cases` as is)."""
+    today = today or timezone.localdate()
+    selectors = {"week": due_soon, "overdue": overdue, "answered": answered_recently}
+    return selectors[due](cases, today) if due in selectors else cases
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    open_by_status: list[tuple[CaseStatus, int]]
+    open_total: int
+    due_soon: int
+    overdue: int
+    median_days_to_answer: float | None
+    answered: int
+
+
+def dashboard_figures(cases: QuerySet[Case], today: date | None = None) -> Dashboard:
+    today = today or timezone.localdate()
+    counts = dict(
+        cases.open()
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    by_status = [
+        (s, counts[s.value]) for s in CaseStatus if s not in FINISHED and counts.get(s.value)
+    ]
+    days = [
+        (timezone.localdate(answered_at) - received_on).days
+        for received_on, answered_at in answered_recently(cases, today).values_list(
+            "received_on", "answered_at"
+        )
+    ]
+    return Dashboard(
+        open_by_status=by_status,
+        open_total=sum(counts.values()),
+        due_soon=due_soon(cases, today).count(),
+        overdue=overdue(cases, today).count(),
+        median_days_to_answer=statistics.median(days) if days else None,
+        answered=len(days),
+    )
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    cases = Case.objects.all()
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "figures": dashboard_figures(cases),
+            "due_soon_days": DUE_SOON_DAYS,
+            "answered_days": ANSWERED_PERIOD_DAYS,
+        },
+    )
