@@ -91,6 +91,7 @@ class CaseForm(forms.ModelForm):
             "search_to",
             "received_on",
             "assigned_officer",
+            "restricted",
         ]
         widgets = {
             "search_from": DateInput(),

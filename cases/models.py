@@ -76,6 +76,11 @@ class Case(models.Model):
         related_name="verified_cases",
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    restricted = models.BooleanField(
+        "restricted to the assigned officer",
+        default=False,
+        help_text="Only the assigned officer and administrators can see this case.",
+    )
     # Number of audit entries written; lets verification notice entries cut from the end.
     audit_length = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -147,6 +152,7 @@ class AuditAction(models.TextChoices):
     EXPORT_DOWNLOADED = "export_downloaded", "Data export downloaded"
     REPORT_SENT = "report_sent", "Report sent to the subject"
     REPORT_SEND_FAILED = "report_send_failed", "Sending the report failed"
+    EVENTS_VIEWED = "events_viewed", "Events viewed"
     DATA_PURGED = "data_purged", "Collected data and reports deleted (retention)"
 
 

@@ -20,6 +20,7 @@ EDITABLE_FIELDS = (
     "search_to",
     "received_on",
     "assigned_officer",
+    "restricted",
 )
 # Once collection starts, what was searched for must stay what the data was collected for.
 EDITABLE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.IDENTITY_VERIFIED})
@@ -56,6 +57,7 @@ def case_create(
     search_to: date,
     received_on: date,
     assigned_officer=None,
+    restricted: bool = False,
 ) -> Case:
     """Log a new request (already validated by CaseForm) with its legal deadline."""
     case = Case.objects.create(
@@ -69,6 +71,7 @@ def case_create(
         received_on=received_on,
         due_date=due_date_for(received_on),
         assigned_officer=assigned_officer,
+        restricted=restricted,
     )
     audit_append(
         case=case,
@@ -82,6 +85,7 @@ def case_create(
             "search_to": search_to,
             "primary_key_count": len(primary_keys),
             "assigned_officer": _audit_value(assigned_officer),
+            "restricted": restricted,
         },
     )
     return case
@@ -101,9 +105,9 @@ def case_update(*, case: Case, actor, **changes) -> Case:
     }
     if not diff:
         return case
-    if set(diff) - {"assigned_officer"} and case.status not in EDITABLE_STATUSES:
+    if set(diff) - {"assigned_officer", "restricted"} and case.status not in EDITABLE_STATUSES:
         raise CaseRuleError(
-            "Collection has started: only the assigned officer can change now. "
+            "Collection has started: only the assigned officer and the restriction can change now. "
             "Log a new request for a different search."
         )
     old_due_date = case.due_date

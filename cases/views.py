@@ -1,14 +1,14 @@
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from . import access, harvest, report, services
 from . import delivery as report_delivery
-from . import harvest, report, services
+from .access import can_download, can_view, can_work
 from .dashboard import filter_by_due
 from .forms import (
     ButtonForm,
@@ -23,9 +23,6 @@ from .models import Case, DeliveryOutcome, Report, ReportStatus
 from .services import CaseRuleError
 from .workflow import FINISHED, TRANSITIONS, CaseStatus, TransitionNotAllowed
 
-can_view = permission_required("cases.view_case", raise_exception=True)
-can_work = permission_required("cases.work_case", raise_exception=True)
-
 CASES_PER_PAGE = 50
 AUDIT_ENTRIES_SHOWN = 200
 
@@ -33,7 +30,8 @@ AUDIT_ENTRIES_SHOWN = 200
 @can_view
 def case_list(request: HttpRequest) -> HttpResponse:
     filters = CaseFilterForm(request.GET or None)
-    cases = Case.objects.select_related("assigned_officer")
+    # Restricted cases the user may not see are left out of the list, the counts and search.
+    cases = access.visible_cases(request.user).select_related("assigned_officer")
     if filters.is_valid():
         q = filters.cleaned_data["q"].strip()
         if q:
@@ -52,7 +50,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(assigned_officer=filters.cleaned_data["officer"])
         cases = filter_by_due(cases, filters.cleaned_data["due"])
     counts = dict(
-        Case.objects.order_by()
+        access.visible_cases(request.user)
+        .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
@@ -88,7 +87,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @can_work
 def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    case = get_object_or_404(Case, reference=reference)
+    case = access.case_or_404(request.user, reference)
     form = CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
@@ -107,6 +106,18 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms) -> HttpResponse:
+    events = _events_listing(request, case)
+    # The page shows the subject's events: each showing is audited (before the trail is read, so
+    # the page includes its own entry).
+    access.record_events_view(
+        case=case,
+        actor=request.user,
+        details={
+            "page": events["page"].number,
+            "channel": events["channel"],
+            "activity": events["activity"],
+        },
+    )
     entries = case.audit_entries.order_by("-sequence")[:AUDIT_ENTRIES_SHOWN]
     context = {
         "case": case,
@@ -127,7 +138,7 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "can_work": request.user.has_perm("cases.work_case"),
         "progress": harvest.harvest_progress(case),
         "can_collect": case.status in harvest.COLLECTABLE,
-        "events": _events_listing(request, case),
+        "events": events,
     }
     return render(request, "cases/case_detail.html", context, status=status)
 
@@ -184,8 +195,10 @@ def _events_listing(request: HttpRequest, case: Case) -> dict:
 
 @can_view
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = get_object_or_404(
-        Case.objects.select_related("assigned_officer", "verified_by"), reference=reference
+    case = access.case_or_404(
+        request.user,
+        reference,
+        Case.objects.select_related("assigned_officer", "verified_by"),
     )
     return _render_detail(request, case)
 
@@ -196,7 +209,7 @@ def _case_action(form_class, form_name: str, action):
     @require_POST
     @can_work
     def view(request: HttpRequest, reference: str) -> HttpResponse:
-        case = get_object_or_404(Case, reference=reference)
+        case = access.case_or_404(request.user, reference)
         form = form_class(request.POST)
         if form.is_valid():
             try:
@@ -260,7 +273,9 @@ case_retry_failed = _case_action(ButtonForm, "collect_form", _retry_failed)
 @can_view
 def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
     """Harvest progress for the live panel on the case page."""
-    case = get_object_or_404(Case.objects.only("id", "status", "channels"), reference=reference)
+    case = access.case_or_404(
+        request.user, reference, Case.objects.only("id", "status", "channels")
+    )
     progress = harvest.harvest_progress(case)
     return JsonResponse(
         {
@@ -309,7 +324,7 @@ class SendReportForm(forms.Form):
 @require_POST
 @can_work
 def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
-    case = get_object_or_404(Case, reference=reference)
+    case = access.case_or_404(request.user, reference)
     form = GenerateReportForm(request.POST)
     form.is_valid()
     try:
@@ -328,19 +343,19 @@ def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect(f"{case.get_absolute_url()}#report-heading")
 
 
-def _ready_report(reference: str, version: int) -> Report:
+def _ready_report(user, reference: str, version: int) -> Report:
     return get_object_or_404(
-        Report.objects.select_related("case"),
+        Report.objects.select_related("case").filter(access.visible_case_q(user, "case__")),
         case__reference=reference,
         version=version,
         status=ReportStatus.READY,
     )
 
 
-@can_view
+@can_download
 def report_download(request: HttpRequest, reference: str, version: int) -> FileResponse:
     """The PDF of one version, to signed-in officers only; every download is audited."""
-    found = _ready_report(reference, version)
+    found = _ready_report(request.user, reference, version)
     report.report_record_download(report=found, actor=request.user, kind="pdf")
     return FileResponse(
         found.file.open("rb"),
@@ -350,10 +365,10 @@ def report_download(request: HttpRequest, reference: str, version: int) -> FileR
     )
 
 
-@can_view
+@can_download
 def report_export(request: HttpRequest, reference: str, version: int, kind: str) -> FileResponse:
     """The JSON or CSV of the events of one version; audited like the PDF."""
-    found = _ready_report(reference, version)
+    found = _ready_report(request.user, reference, version)
     if kind not in ("json", "csv"):
         raise Http404
     report.report_record_download(report=found, actor=request.user, kind=kind)
@@ -369,7 +384,7 @@ def report_export(request: HttpRequest, reference: str, version: int, kind: str)
 @require_POST
 @can_work
 def report_send(request: HttpRequest, reference: str, version: int) -> HttpResponse:
-    found = _ready_report(reference, version)
+    found = _ready_report(request.user, reference, version)
     form = SendReportForm(request.POST)
     form.is_valid()
     try:

@@ -1,0 +1,68 @@
+"""Who may see and do what: the roles, and the one place every case view asks.
+
+- Privacy officers (group "Privacy officers", permission `cases.work_case`) work cases and
+  download reports and exports.
+- Auditors (group "Auditors", view permissions only) read cases, their events and audit trails;
+  they change nothing and download nothing.
+- Admins (superusers) use the Django admin and see every case.
+
+A case marked `restricted` is seen only by its assigned officer and admins. For everyone else it
+does not exist: every URL under it answers 404 (so references cannot be enumerated) and it is left
+out of lists, counts and search.
+"""
+
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .audit import audit_append
+from .models import AuditAction, Case
+
+OFFICERS_GROUP = "Privacy officers"
+AUDITORS_GROUP = "Auditors"
+
+# View decorators: the permission a view needs. Case-level visibility is checked by loading the
+# case through `case_or_404` (or `visible_cases`).
+can_view = permission_required("cases.view_case", raise_exception=True)
+can_work = permission_required("cases.work_case", raise_exception=True)
+# A report or export holds the subject's data in a file that leaves the portal: officers only.
+can_download = permission_required("cases.work_case", raise_exception=True)
+
+
+def is_admin(user) -> bool:
+    """Admins see every case, restricted or not."""
+    return bool(user.is_active and user.is_superuser)
+
+
+def may_work(user) -> bool:
+    return user.has_perm("cases.work_case")
+
+
+def may_download(user) -> bool:
+    return user.has_perm("cases.work_case")
+
+
+def visible_case_q(user, prefix: str = "") -> Q:
+    """A filter on `prefix` (e.g. "case__") keeping the cases `user` may see."""
+    if is_admin(user):
+        return Q()
+    unrestricted = Q(**{f"{prefix}restricted": False})
+    if not user.is_authenticated:
+        return unrestricted
+    return unrestricted | Q(**{f"{prefix}assigned_officer": user.pk})
+
+
+def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The cases `user` may see (all of them for admins)."""
+    queryset = Case.objects.all() if queryset is None else queryset
+    return queryset.filter(visible_case_q(user))
+
+
+def case_or_404(user, reference: str, queryset: QuerySet | None = None) -> Case:
+    """The case with this reference if `user` may see it; 404 whether it is hidden or missing."""
+    return get_object_or_404(visible_cases(user, queryset), reference=reference)
+
+
+def record_events_view(*, case: Case, actor, details: dict) -> None:
+    """Audit that `actor` was shown the subject's events (the case page lists them)."""
+    audit_append(case=case, actor=actor, action=AuditAction.EVENTS_VIEWED, details=details)
