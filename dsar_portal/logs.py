@@ -28,19 +28,9 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Phone numbers: 7+ digits, optionally with a leading + and spaces, dots, dashes or brackets.
-_PHONE = re.compile(r"(?<![\w.:/-])\+?\d[\d ().-]{5,}\d(?![\w.:-])")
-_DIGITS_NEEDED_FOR_PHONE = 7
-
-
-def _mask_phone(match: re.Match) -> str:
-    text = match.group(0)
-    digits = sum(ch.isdigit() for ch in text)
-    # Dates (2025-01-31) and times have separators every few digits but too few digits or a
-    # shape we leave alone; a run of 7+ digits with at most single separators is a phone.
-    if digits < _DIGITS_NEEDED_FOR_PHONE or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return text
-    return MASK
+# Phone numbers: international ones (+44 7700 900461, +1 (555) 010-0199) and runs of 9 to 15
+# digits (07700900461). Dates, times, ids, status codes and sizes have fewer digits or no "+".
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d[\d ().-]{5,}\d|\d{9,15})(?!\w)")
 
 
 def _secrets() -> tuple[str, ...]:
@@ -59,7 +49,7 @@ def redact(text: str) -> str:
     """`text` with API keys, our own secrets, email addresses and phone numbers masked."""
     text = mask_api_key(text, *_secrets())
     text = _EMAIL.sub(MASK, text)
-    return _PHONE.sub(_mask_phone, text)
+    return _PHONE.sub(MASK, text)
 
 
 class RedactionFilter(logging.Filter):
