@@ -26,6 +26,8 @@ var/local.env: | $(VENV)/.installed
 	print('NETCORE_SANDBOX_API_KEY=' + secrets.token_hex(16))" > $@
 	chmod 600 $@
 
+# Plain log lines on a terminal (production logs JSON lines).
+run: export DJANGO_LOG_FORMAT ?= plain
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)

@@ -6,12 +6,12 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from .access import can_view, visible_cases
 from .models import AuditAction, AuditEntry, Case
 from .workflow import FINISHED, CaseStatus
 
@@ -108,9 +108,10 @@ def dashboard_figures(cases: QuerySet[Case], today: date | None = None) -> Dashb
     )
 
 
-@permission_required("cases.view_case", raise_exception=True)
+@can_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    cases = Case.objects.all()
+    # Restricted cases the user may not see are not counted.
+    cases = visible_cases(request.user)
     return render(
         request,
         "cases/dashboard.html",

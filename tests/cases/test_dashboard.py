@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases.dashboard import dashboard_figures
 from cases.models import Case
 from cases.services import case_change_status
-from tests.factories import make_case, make_collected_case
+from tests.factories import OfficerFactory, make_case, make_collected_case
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,14 @@ def test_sign_in_lands_on_the_dashboard(client, officer):
         {"username": officer.username, "password": "correct horse battery staple"},
     )
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_restricted_cases_of_others_are_not_counted(officer_client, officer):
+    colleague = OfficerFactory(username="colin")
+    Case.objects.filter(pk=due_in(-1, assigned_officer=colleague).pk).update(restricted=True)
+    Case.objects.filter(pk=due_in(-1, assigned_officer=officer).pk).update(restricted=True)
+    due_in(-1)
+
+    page = officer_client.get("/").content.decode()
+
+    assert figure(page, "overdue") == "2"
