@@ -1,0 +1,88 @@
+"""Users in each role, a restricted case, and a ready report with its files (no rendering)."""
+
+import importlib
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
+
+from cases.models import Report, ReportStatus
+from tests.factories import OfficerFactory, UserFactory, make_case
+
+PASSWORD = "correct horse battery staple"
+
+
+def auditors_group() -> Group:
+    """The group the data migration creates (made again after a transactional test's flush)."""
+    migration = importlib.import_module("cases.migrations.0006_restricted_cases_and_auditors")
+    group, created = Group.objects.get_or_create(name=migration.GROUP)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="cases", codename__in=migration.PERMISSIONS
+            )
+        )
+    return group
+
+
+@pytest.fixture
+def auditor(db):
+    user = UserFactory(username="audrey", first_name="Audrey", last_name="Auditor")
+    user.groups.add(auditors_group())
+    return user
+
+
+@pytest.fixture
+def other_officer(db):
+    return OfficerFactory(username="oscar", first_name="Oscar", last_name="Other")
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    return django_user_model.objects.create_superuser("ada", "ada@example.com", PASSWORD)
+
+
+@pytest.fixture
+def private_dir(tmp_path, monkeypatch):
+    """Reports go to a temporary private folder (never under a served URL)."""
+    storage = Report._meta.get_field("file").storage
+    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
+    for cached in ("base_location", "location"):
+        monkeypatch.delitem(storage.__dict__, cached, raising=False)
+    return tmp_path / "private"
+
+
+def make_ready_report(case, version: int = 1) -> Report:
+    """A ready report version with small stand-in files (the renderer has its own tests)."""
+    found = Report.objects.create(case=case, version=version, status=ReportStatus.READY)
+    found.file.save(found.filename, ContentFile(b"%PDF-1.7 stand-in"), save=False)
+    found.json_file.save("events.json", ContentFile(b"[]"), save=False)
+    found.csv_file.save("events.csv", ContentFile(b"channel,activity\n"), save=False)
+    found.sha256, found.size, found.pages = "0" * 64, 17, 1
+    found.save()
+    return found
+
+
+@pytest.fixture
+def case(officer):
+    return make_case(actor=officer, assigned_officer=officer)
+
+
+@pytest.fixture
+def report(case, private_dir):
+    return make_ready_report(case)
+
+
+@pytest.fixture
+def restricted_case(officer, private_dir):
+    """Restricted to Olivia (the `officer` fixture), with a ready report."""
+    case = make_case(
+        actor=officer,
+        assigned_officer=officer,
+        restricted=True,
+        subject_name="Rita Restricted",
+        subject_email="rita@example.com",
+        primary_keys=["rita@example.com"],
+    )
+    make_ready_report(case)
+    return case
