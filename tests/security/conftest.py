@@ -25,6 +25,13 @@ def auditors_group() -> Group:
     return group
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Sign-in tests sign in dozens of times: a fast hasher keeps them quick (autouse fixtures
+    run before the users are made)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def auditor(db):
     user = UserFactory(username="audrey", first_name="Audrey", last_name="Auditor")
