@@ -100,7 +100,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            form.add_error(None, "Too many wrong codes. Wait a minute, then try the newest code.")
+            status = 429
+        elif device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
@@ -109,8 +113,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, "Two-factor sign-in is set up.")
             return redirect(_safe_next(request))
-        form.add_error(None, "That code did not work. Check the app's clock and try again.")
-        status = 400
+        else:
+            form.add_error(None, "That code did not work. Check the app's clock and try again.")
+            status = 400
     return render(
         request,
         "registration/two_factor_setup.html",
