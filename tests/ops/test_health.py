@@ -48,3 +48,10 @@ def test_probe_exit_status(live_server):
     assert health.probe(f"{live_server.url}/healthz") == 0
     assert health.probe(f"{live_server.url}/no-such-page") == 1
     assert health.probe("http://127.0.0.1:1/healthz") == 1
+
+
+def test_answers_over_plain_http_when_https_is_enforced(client, settings):
+    # The container health check probes http://127.0.0.1:8000/healthz from inside.
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 301
