@@ -53,3 +53,10 @@ def _locked_out(sender, request, username, ip_address, **kwargs) -> None:
     record_sign_in_event(
         kind=SignInEventKind.LOCKED_OUT, request=request, username=str(username or "")
     )
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The name django-axes counts failures under (AXES_USERNAME_CALLABLE): as typed, cut to the
+    longest username there can be, so a flood of characters is a failure, not a server error."""
+    source = credentials if credentials is not None else request.POST
+    return str(source.get("username") or "")[:USERNAME_MAX]

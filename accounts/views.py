@@ -61,7 +61,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified():
         return redirect(_safe_next(request))
     form = CodeForm(request.POST or None)
-    status = 200
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if not allowed:
@@ -75,7 +75,6 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_safe_next(request))
         else:
             form.add_error(None, "That code did not work. Try the newest code from your app.")
-            status = 400
         record_sign_in_event(
             kind=SignInEventKind.TWO_FACTOR_FAILED, request=request, user=request.user
         )
@@ -98,7 +97,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         return render(request, "registration/two_factor_setup.html", {"enrolled": True})
     device = two_factor.pending_device(request.user)
     form = CodeForm(request.POST or None)
-    status = 200
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if not allowed:
@@ -115,7 +114,6 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             return redirect(_safe_next(request))
         else:
             form.add_error(None, "That code did not work. Check the app's clock and try again.")
-            status = 400
     return render(
         request,
         "registration/two_factor_setup.html",

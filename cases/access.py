@@ -13,6 +13,7 @@ out of lists, counts and search.
 
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .audit import audit_append
@@ -58,8 +59,15 @@ def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(visible_case_q(user))
 
 
+def check_reference(reference: str) -> None:
+    """404 for a reference no case can have (PostgreSQL refuses NUL in a query: not a 500)."""
+    if "\x00" in reference:
+        raise Http404
+
+
 def case_or_404(user, reference: str, queryset: QuerySet | None = None) -> Case:
     """The case with this reference if `user` may see it; 404 whether it is hidden or missing."""
+    check_reference(reference)
     return get_object_or_404(visible_cases(user, queryset), reference=reference)
 
 

@@ -15,6 +15,8 @@ from .workflow import MANUAL, CaseStatus
 
 MAX_PRIMARY_KEY_LENGTH = 255
 MAX_PRIMARY_KEYS = 50
+# Notes and reasons: long enough for any real explanation, short enough to refuse a flood.
+MAX_TEXT_LENGTH = 5000
 
 
 class DateInput(forms.DateInput):
@@ -151,6 +153,7 @@ class VerifyIdentityForm(forms.Form):
     )
     notes = forms.CharField(
         required=False,
+        max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What was checked. Never attach or paste an identity document.",
     )
@@ -167,6 +170,7 @@ class VerifyIdentityForm(forms.Form):
 
 class ExtendDeadlineForm(forms.Form):
     reason = forms.CharField(
+        max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why the request needs more time (complexity or number of requests).",
     )
@@ -177,12 +181,14 @@ class ExtendDeadlineForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in MANUAL])
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        required=False, max_length=MAX_TEXT_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label="Add a note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label="Add a note", widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_TEXT_LENGTH
     )
 
 

@@ -153,8 +153,9 @@ def _events_listing(request: HttpRequest, case: Case) -> dict:
         .values_list("channel", "activity")
         .annotate(n=Count("id"))
     )
-    channel = request.GET.get("channel", "")
-    activity = request.GET.get("activity", "")
+    # NUL cannot be stored, so no event has it (and PostgreSQL refuses it in a query).
+    channel = request.GET.get("channel", "").replace("\x00", "")
+    activity = request.GET.get("activity", "").replace("\x00", "")
     events = case.events.all()
     if channel:
         events = events.filter(channel=channel)
@@ -344,6 +345,7 @@ def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _ready_report(user, reference: str, version: int) -> Report:
+    access.check_reference(reference)
     return get_object_or_404(
         Report.objects.select_related("case").filter(access.visible_case_q(user, "case__")),
         case__reference=reference,
