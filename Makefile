@@ -35,7 +35,7 @@ run: install
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py netcore_sandbox --port $(SANDBOX_PORT) & \
 	$(VENV)/bin/celery -A dsar_portal worker --beat --pool threads --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
-	$(VENV)/bin/gunicorn dsar_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - & \
+	$(VENV)/bin/gunicorn dsar_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 & \
 	wait
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
