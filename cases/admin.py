@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 
+from . import access
 from .models import (
     ActivityEvent,
     AuditEntry,
@@ -15,6 +17,14 @@ from .models import (
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records of subject data and of the audit trail are looked at here, never edited."""
+
+    # The path from this model to its case: restricted cases stay hidden from staff who are
+    # neither admins nor the case's officer (cases/access.py).
+    case_path = "case__"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.filter(access.visible_case_q(request.user, self.case_path))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -39,6 +49,7 @@ class CaseNoteInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
+    case_path = ""
     list_display = (
         "reference",
         "subject_name",
@@ -182,6 +193,7 @@ class ReportAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
+    case_path = "report__case__"
     list_display = (
         "report",
         "recipient",
@@ -238,6 +250,24 @@ class ActivityEventAdmin(ReadOnlyAdmin):
     list_select_related = ("case",)
     # Cases can hold 100,000 events: no full count, no date drill-down over all of them.
     show_full_result_count = False
+
+    # Showing a subject's events is audited here as on the case page: once per case shown.
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            for case in {event.case for event in changelist.result_list}:
+                access.record_events_view(case=case, actor=request.user, details={"via": "admin"})
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        event = self.get_object(request, unquote(object_id))
+        if event is not None and response.status_code == 200:
+            access.record_events_view(
+                case=event.case, actor=request.user, details={"via": "admin", "event": event.pk}
+            )
+        return response
 
 
 @admin.register(DeadlineReminder)
