@@ -1,6 +1,7 @@
 """Sending a report to the subject by email: only once identity is verified, optionally
 encrypted, retried when the mail server fails, recorded and audited every time."""
 
+import hashlib
 import logging
 import secrets
 import smtplib
@@ -64,6 +65,15 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise DeliveryRefused(
+            f"The report is {_megabytes(size)}, more than the {_megabytes(limit)} that may be "
+            "attached to an email (REPORT_MAX_ATTACHMENT_BYTES). Send it another way, e.g. on "
+            "an encrypted medium, and record that in a note."
+        )
+
+
 def _cover_message(report: Report, *, encrypted: bool, data: bytes) -> EmailMessage:
     case = report.case
     profile = OrganisationProfile.load()
@@ -103,18 +113,14 @@ def report_send(*, report: Report, actor, encrypt: bool = False) -> tuple[Delive
             f"The case is {CaseStatus(case.status).label.lower()}: generate the report again "
             "before sending it."
         )
+    limit = settings.REPORT_MAX_ATTACHMENT_BYTES
+    _check_size(report.size, limit)  # before reading a file that cannot be sent anyway
     with report.file.open("rb") as file:
         data = file.read()
     passphrase = new_passphrase() if encrypt else None
     if passphrase:
         data = encrypt_pdf(data, passphrase)
-    limit = settings.REPORT_MAX_ATTACHMENT_BYTES
-    if len(data) > limit:
-        raise DeliveryRefused(
-            f"The report is {_megabytes(len(data))}, more than the {_megabytes(limit)} that may be "
-            "attached to an email (REPORT_MAX_ATTACHMENT_BYTES). Send it another way, e.g. on "
-            "an encrypted medium, and record that in a note."
-        )
+        _check_size(len(data), limit)
     delivery = Delivery.objects.create(
         report=report, recipient=case.subject_email, encrypted=encrypt, sent_by=actor
     )
@@ -125,6 +131,7 @@ def report_send(*, report: Report, actor, encrypt: bool = False) -> tuple[Delive
         "recipient": delivery.recipient,
         "encrypted": encrypt,
         "attempts": delivery.attempts,
+        "sha256": hashlib.sha256(data).hexdigest(),  # of the file sent (encrypted or not)
     }
     with transaction.atomic():
         if error is None:

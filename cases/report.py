@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
@@ -43,13 +43,14 @@ from .models import (
     WindowStatus,
 )
 from .report_chart import monthly_chart_svg, months_between
-from .report_render import Part, PartRenderer, RenderedPart, join_parts
+from .report_render import FileAttachment, Part, PartRenderer, RenderedPart, join_parts
 from .services import CaseRuleError, case_change_status
 from .workflow import CaseStatus, TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
 
 STYLESHEETS = ["report/report.css"]
+GENERATING_STALE_AFTER_SECONDS = 3600
 # Statuses in which a report may be generated: the data is collected (or as far as it could be).
 REPORTABLE = frozenset(
     {
@@ -349,8 +350,30 @@ def render_report(
             "search_to": case.search_to.isoformat(),
         }
         timings = Timings()
+        event_count = case.events.count()
+        context = {
+            "case": case,
+            "profile": profile,
+            "version": version,
+            "generated_at": generated_at,
+            "answered_on": timezone.localdate(generated_at),
+            "summaries": channel_summaries(case),
+            "coverage": coverage,
+            "gaps": coverage.gaps_statement(),
+            "acknowledgement": acknowledgement,
+            "event_count": event_count,
+            "json_name": json_path.name,
+            "csv_name": csv_path.name,
+            "glossary": _glossary(case),
+            "event_fields": EVENT_FIELDS,
+        }
         with PartRenderer(stylesheets=STYLESHEETS, processes=processes) as renderer:
-            timings.mark("workers started")
+            # The letter and glossary first: they render while the events are read.
+            front = renderer.submit(
+                Part(render_to_string("report/report_front.html", context), pdfa=True)
+            )
+            back = renderer.submit(Part(render_to_string("report/report_back.html", context)))
+            timings.mark("summary")
             listing: list = []
             with (
                 open(json_path, "w", encoding="utf-8") as json_file,
@@ -371,34 +394,9 @@ def render_report(
                     if batch:
                         listing.append(_submit_listing(renderer, label, batch, part_index))
                 exports.close()
+            if exports.count != event_count:
+                raise ReportError("The events changed while the report was made; make it again.")
             timings.mark("events read and queued")
-            context = {
-                "case": case,
-                "profile": profile,
-                "version": version,
-                "generated_at": generated_at,
-                "answered_on": timezone.localdate(generated_at),
-                "summaries": channel_summaries(case),
-                "coverage": coverage,
-                "gaps": coverage.gaps_statement(),
-                "acknowledgement": acknowledgement,
-                "event_count": exports.count,
-                "json_name": json_path.name,
-                "csv_name": csv_path.name,
-                "glossary": _glossary(case),
-                "event_fields": EVENT_FIELDS,
-            }
-            front = renderer.submit(
-                Part(
-                    render_to_string("report/report_front.html", context),
-                    pdfa=True,
-                    attachments=[
-                        (str(json_path), json_path.name, "Your events as JSON"),
-                        (str(csv_path), csv_path.name, "Your events as CSV"),
-                    ],
-                )
-            )
-            back = renderer.submit(Part(render_to_string("report/report_back.html", context)))
             parts: list[RenderedPart] = [
                 front.result(),
                 *(future.result() for future in listing),
@@ -413,6 +411,12 @@ def render_report(
                     "/Title": f"Access report {reference}",
                     "/Author": profile.controller_name,
                 },
+                attachments=[
+                    FileAttachment(
+                        str(json_path), json_path.name, "Your events as JSON", "application/json"
+                    ),
+                    FileAttachment(str(csv_path), csv_path.name, "Your events as CSV", "text/csv"),
+                ],
             )
             timings.mark("joined")
         logger.info("Report %s: %d events, %d pages; %s", reference, exports.count, pages, timings)
@@ -470,7 +474,10 @@ def report_request(*, case: Case, actor, acknowledge_gaps: bool = False) -> Repo
                 f"A report can be generated once the data is collected; the case is "
                 f"{CaseStatus(locked.status).label.lower()}."
             )
-        if locked.reports.filter(status=ReportStatus.GENERATING).exists():
+        # A version still "generating" long after it was asked for lost its worker: it no
+        # longer blocks a new one.
+        recent = timezone.now() - timedelta(seconds=GENERATING_STALE_AFTER_SECONDS)
+        if locked.reports.filter(status=ReportStatus.GENERATING, created_at__gt=recent).exists():
             raise ReportError("A report is already being generated for this case.")
         coverage = case_coverage(locked)
         if coverage.has_gaps and not acknowledge_gaps:

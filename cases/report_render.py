@@ -86,7 +86,6 @@ class Part:
     landscape: bool = False
     # Outline entries (title, page index within this part) added after joining.
     bookmarks: list[tuple[str, int]] = field(default_factory=list)
-    attachments: list[tuple[str, str, str]] = field(default_factory=list)  # (path, name, desc)
     pdfa: bool = False
 
 
@@ -120,33 +119,15 @@ def _init_worker(allowed: list[str], stylesheet_urls: list[str]) -> None:
 
 
 def _render_part(part: Part, out_path: str, base_url: str) -> RenderedPart:
-    from weasyprint import HTML, Attachment
+    from weasyprint import HTML
 
     fetcher = _worker_state["fetcher"]
     fetcher.refused = []
     document = HTML(string=part.html, base_url=base_url, url_fetcher=fetcher).render(
         stylesheets=_worker_state["stylesheets"], font_config=_worker_state["font_config"]
     )
-    options = {}
-    files = []
-    if part.pdfa:
-        options["pdf_variant"] = "pdf/a-3b"
-        files = [open(path, "rb") for path, _name, _description in part.attachments]  # noqa: SIM115
-        options["attachments"] = [
-            Attachment(
-                file_obj=file,
-                url_fetcher=fetcher,
-                name=name,
-                description=description,
-                relationship="Data",
-            )
-            for file, (_path, name, description) in zip(files, part.attachments, strict=True)
-        ]
-    try:
-        document.write_pdf(out_path, **options)
-    finally:
-        for file in files:
-            file.close()
+    # PDF/A-3b: the base of the report declares it; attachments are added when parts are joined.
+    document.write_pdf(out_path, pdf_variant="pdf/a-3b" if part.pdfa else None)
     pages = len(document.pages)
     del document
     return RenderedPart(out_path, pages, part.landscape, part.bookmarks, list(fetcher.refused))
@@ -209,13 +190,28 @@ class PartRenderer:
         return self._pool.submit(_render_in_worker, part, out_path, self.base_url)
 
 
+@dataclass
+class FileAttachment:
+    """A file embedded in the report (PDF/A-3: an associated file of the document)."""
+
+    path: str
+    name: str
+    description: str
+    mime_type: str
+
+
 def join_parts(
-    parts: list[RenderedPart], *, footer_label: str, out_path: str, metadata: dict[str, str]
+    parts: list[RenderedPart],
+    *,
+    footer_label: str,
+    out_path: str,
+    metadata: dict[str, str],
+    attachments: list[FileAttachment] = (),
 ) -> int:
     """Join the rendered parts into `out_path`, write "label · page X of Y" at the foot of every
-    page, add the parts' bookmarks; return the number of pages.
+    page, add the parts' bookmarks and embed `attachments`; return the number of pages.
 
-    The first part is the base: it carries the PDF/A declaration and the attachments.
+    The first part is the base: it carries the PDF/A declaration.
     """
     from pypdf import PdfReader, PdfWriter
 
@@ -229,27 +225,81 @@ def join_parts(
             writer.add_outline_item(title=title, page_number=offset + index)
         offset += part.pages
     _stamp_footers(writer, footer_label)
-    _dedupe_associated_files(writer)
+    for attachment in attachments:
+        _embed_file(writer, attachment)
     writer.add_metadata(metadata)
     with open(out_path, "wb") as out:
         writer.write(out)
     return len(writer.pages)
 
 
-def _dedupe_associated_files(writer) -> None:
-    """WeasyPrint lists each PDF/A-3 attachment twice in the catalog's /AF: keep one of each."""
-    from pypdf.generic import ArrayObject, NameObject
+def _embed_file(writer, attachment: FileAttachment) -> None:
+    """Embed a file as PDF/A-3 requires: a compressed stream with its MIME type, size, dates and
+    checksum, named in the document's embedded files and listed as associated data (/AF)."""
+    import hashlib
+    import zlib
+    from datetime import UTC, datetime
 
-    files = writer.root_object.get("/AF")
-    if files is None:
-        return
-    seen, unique = set(), ArrayObject()
-    for item in files.get_object():
-        key = getattr(item, "idnum", id(item))
-        if key not in seen:
-            seen.add(key)
-            unique.append(item)
-    writer.root_object[NameObject("/AF")] = unique
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        StreamObject,
+        TextStringObject,
+    )
+
+    with open(attachment.path, "rb") as file:
+        data = file.read()
+    moment = TextStringObject(datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ"))
+    stream = StreamObject()
+    stream._data = zlib.compress(data, 6)
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/EmbeddedFile"),
+            NameObject("/Subtype"): NameObject("/" + attachment.mime_type.replace("/", "#2F")),
+            NameObject("/Filter"): NameObject("/FlateDecode"),
+            NameObject("/Params"): DictionaryObject(
+                {
+                    NameObject("/Size"): NumberObject(len(data)),
+                    NameObject("/CreationDate"): moment,
+                    NameObject("/ModDate"): moment,
+                    NameObject("/CheckSum"): ByteStringObject(hashlib.md5(data).digest()),  # noqa: S324
+                }
+            ),
+        }
+    )
+    del data
+    name = TextStringObject(attachment.name)
+    spec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): name,
+            NameObject("/UF"): name,
+            NameObject("/Desc"): TextStringObject(attachment.description),
+            NameObject("/AFRelationship"): NameObject("/Data"),
+            NameObject("/EF"): DictionaryObject(
+                {
+                    NameObject("/F"): writer._add_object(stream),
+                    NameObject("/UF"): stream.indirect_reference,
+                }
+            ),
+        }
+    )
+    spec_ref = writer._add_object(spec)
+    root = writer.root_object
+    names = root.setdefault(NameObject("/Names"), DictionaryObject()).get_object()
+    tree = names.setdefault(
+        NameObject("/EmbeddedFiles"), DictionaryObject({NameObject("/Names"): ArrayObject()})
+    ).get_object()
+    # The name tree's keys must stay sorted.
+    entries = list(zip(tree["/Names"][::2], tree["/Names"][1::2], strict=True))
+    entries.append((name, spec_ref))
+    entries.sort(key=lambda entry: str(entry[0]))
+    tree[NameObject("/Names")] = ArrayObject([item for entry in entries for item in entry])
+    associated = root.setdefault(NameObject("/AF"), ArrayObject()).get_object()
+    associated.append(spec_ref)
 
 
 FOOTER_FONT = "fonts/NotoSans-Regular.ttf"

@@ -94,6 +94,7 @@ def test_sent_with_the_pdf_attached_recorded_and_audited(officer, officer_client
         "recipient": "ana@example.com",
         "encrypted": False,
         "attempts": 1,
+        "sha256": made.sha256,
     }
     made.case.refresh_from_db()
     assert made.case.status == "sent"

@@ -1,6 +1,7 @@
 """Generating a report from the case page, and downloads that only officers get (audited)."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -147,3 +148,14 @@ def test_downloads_are_audited_and_refused_to_others(
     assert officer_client.get(urls["pdf"].replace("1.pdf", "9.pdf")).status_code == 404
     bad_kind = reverse("cases:report_export", args=[case.reference, 1, "xml"])
     assert officer_client.get(bad_kind).status_code == 404
+
+
+def test_one_generation_at_a_time_unless_the_earlier_one_was_lost(officer):
+    case = make_collected_case(events=1, actor=officer)
+    first = reports.report_request(case=case, actor=officer)
+
+    with pytest.raises(reports.ReportError, match="already being generated"):
+        reports.report_request(case=case, actor=officer)
+    Report.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(hours=2))
+    second = reports.report_request(case=case, actor=officer)
+    assert second.version == 2
