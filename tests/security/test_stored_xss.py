@@ -172,7 +172,7 @@ def test_every_field_is_text_in_the_pdf_and_nothing_is_fetched(
         f'<img src="{base}/img"><link rel=stylesheet href="{base}/css">'
         f"<style>@import url({base}/import);</style><iframe src={base}/frame></iframe>"
     )
-    case = make_collected_case(actor=officer, events=0, subject_name=hostile(1) + bait)
+    case = make_collected_case(actor=officer, events=0, subject_name=hostile(1))
     spec = {name: hostile(10 + i) + bait for i, name in enumerate(EVENT_FIELDS)}
     spec["link"] = f"{base}/followed?{hostile(17)}"
     spec["extra"] = {"unknown_field": hostile(30) + bait, "nested": {"k": hostile(31)}}
