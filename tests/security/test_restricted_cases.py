@@ -92,6 +92,7 @@ def test_left_out_of_lists_counts_search_and_the_dashboard(
     # Its officer sees both.
     mine = signed_in(officer).get(reverse("cases:list"))
     assert restricted_case.reference in mine.content.decode()
+    assert "Restricted" in mine.content.decode()  # marked as such in the list
     assert mine.context["total"] == 2
 
 

@@ -158,6 +158,7 @@ def test_admins_can_require_it_for_one_user(officer, other_officer):
 def test_once_set_up_it_is_always_asked_for(officer):
     client = Client()
     sign_in(client)
+    assert 'href="/accounts/two-factor/setup/"' in client.get("/cases/").content.decode()
     enrol(client, officer)  # chosen, not required
     later = Client()
     sign_in(later)
