@@ -440,7 +440,7 @@ def _submit_listing(renderer: PartRenderer, label: str, batch: list[str], index:
         {"label": label, "events": mark_safe("".join(batch)), "continued": index > 0},  # noqa: S308
     )
     bookmarks = [(f"Your data: {label}", 0)] if index == 0 else []
-    return renderer.submit(Part(html, landscape=True, bookmarks=bookmarks))
+    return renderer.submit(Part(html, bookmarks=bookmarks))
 
 
 def _wait_for_backlog(futures: list, limit: int) -> None:
@@ -582,10 +582,6 @@ def report_generate(report_id: int) -> Report:
                 # The case moved on (e.g. collection restarted): the version stays, unused.
                 logger.warning("Report %s v%s: %s", case.reference, report.version, exc)
     return report
-
-
-def latest_ready_report(case: Case) -> Report | None:
-    return case.reports.filter(status=ReportStatus.READY).order_by("-version").first()
 
 
 def report_record_download(*, report: Report, actor, kind: str) -> None:

@@ -80,10 +80,9 @@ def _make_fetcher(allowed: list[Path]):
 
 @dataclass
 class Part:
-    """One document of the report: its HTML, and its page orientation for the footer."""
+    """One document of the report: its HTML, bookmarks, and whether it is the PDF/A base."""
 
     html: str
-    landscape: bool = False
     # Outline entries (title, page index within this part) added after joining.
     bookmarks: list[tuple[str, int]] = field(default_factory=list)
     pdfa: bool = False
@@ -93,7 +92,6 @@ class Part:
 class RenderedPart:
     path: str
     pages: int
-    landscape: bool
     bookmarks: list[tuple[str, int]]
     refused: list[str]
 
@@ -130,7 +128,7 @@ def _render_part(part: Part, out_path: str, base_url: str) -> RenderedPart:
     document.write_pdf(out_path, pdf_variant="pdf/a-3b" if part.pdfa else None)
     pages = len(document.pages)
     del document
-    return RenderedPart(out_path, pages, part.landscape, part.bookmarks, list(fetcher.refused))
+    return RenderedPart(out_path, pages, part.bookmarks, list(fetcher.refused))
 
 
 def _render_in_worker(part: Part, out_path: str, base_url: str) -> RenderedPart:
