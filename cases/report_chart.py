@@ -45,9 +45,10 @@ def monthly_chart_svg(counts: dict[date, int], months: list[date], *, title: str
         'font-family="Report Sans, sans-serif" font-size="9">',
         f"<title>{escape(title)}</title>",
     ]
-    for i in range(5):
-        value = top * i // 4
-        y = TOP + plot_h - plot_h * i / 4
+    steps = next(n for n in (4, 5, 2, 1) if top % n == 0)  # round numbers on the axis
+    for i in range(steps + 1):
+        value = top * i // steps
+        y = TOP + plot_h - plot_h * i / steps
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{GRID_COLOUR}" stroke-width="0.6"/>'
