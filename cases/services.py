@@ -39,6 +39,13 @@ def next_reference(year: int) -> str:
     return f"DSAR-{year}-{counter.last_number:04d}"
 
 
+def _lock_and_refresh(case: Case) -> None:
+    """Lock the case row for this transaction and read it afresh, so a stale copy in hand never
+    writes back an old status or audit length."""
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).first()
+    case.refresh_from_db()
+
+
 def _audit_value(value):
     if hasattr(value, "get_username"):
         return value.get_username()
@@ -94,6 +101,7 @@ def case_create(
 @transaction.atomic
 def case_update(*, case: Case, actor, **changes) -> Case:
     """Change intake fields (validated by CaseForm); records old and new values of each change."""
+    _lock_and_refresh(case)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise CaseRuleError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
@@ -120,7 +128,7 @@ def case_update(*, case: Case, actor, **changes) -> Case:
             else due_date_for(case.received_on)
         )
         diff["due_date"] = {"old": old_due_date, "new": case.due_date}
-    case.save()
+    case.save(update_fields=[*changes, "due_date", "updated_at"])
     audit_append(case=case, actor=actor, action=AuditAction.UPDATED, details={"changes": diff})
     return case
 
@@ -128,6 +136,7 @@ def case_update(*, case: Case, actor, **changes) -> Case:
 @transaction.atomic
 def case_verify_identity(*, case: Case, actor, method: str, notes: str = "") -> Case:
     """Record how the subject's identity was checked (never a copy of a document)."""
+    _lock_and_refresh(case)
     if case.is_finished:
         raise CaseRuleError("This case is finished; its identity record can no longer change.")
     case.verification_method = method
@@ -137,7 +146,16 @@ def case_verify_identity(*, case: Case, actor, method: str, notes: str = "") -> 
     if case.status == CaseStatus.RECEIVED:
         check_transition(case.status, CaseStatus.IDENTITY_VERIFIED)
         case.status = CaseStatus.IDENTITY_VERIFIED
-    case.save()
+    case.save(
+        update_fields=[
+            "verification_method",
+            "verification_notes",
+            "verified_by",
+            "verified_at",
+            "status",
+            "updated_at",
+        ]
+    )
     audit_append(
         case=case,
         actor=actor,
@@ -150,6 +168,7 @@ def case_verify_identity(*, case: Case, actor, method: str, notes: str = "") -> 
 @transaction.atomic
 def case_extend_deadline(*, case: Case, actor, reason: str, subject_told_on: date) -> Case:
     """Extend by two further months (Art. 12(3)): once, before the first deadline passes."""
+    _lock_and_refresh(case)
     today = timezone.localdate()
     if case.is_extended:
         raise CaseRuleError("This case has already been extended; the law allows one extension.")
@@ -171,7 +190,15 @@ def case_extend_deadline(*, case: Case, actor, reason: str, subject_told_on: dat
     case.extension_reason = reason.strip()
     case.subject_told_of_extension_on = subject_told_on
     case.due_date = extended_due_date_for(case.received_on)
-    case.save()
+    case.save(
+        update_fields=[
+            "extended_on",
+            "extension_reason",
+            "subject_told_of_extension_on",
+            "due_date",
+            "updated_at",
+        ]
+    )
     audit_append(
         case=case,
         actor=actor,
