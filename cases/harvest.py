@@ -190,16 +190,7 @@ EVENT_COLUMNS = (
     "window_id",
     "position",
     "channel",
-    "activity",
-    "occurred_at",
-    "activity_date_raw",
-    "message_id",
-    "message_name",
-    "ip",
-    "device",
-    "os",
-    "browser",
-    "link",
+    *ActivityEvent.NETCORE_FIELDS,
     "raw",
 )
 

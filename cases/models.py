@@ -284,6 +284,20 @@ class HarvestWindow(models.Model):
 class ActivityEvent(models.Model):
     """One event of the subject's channel activity, as Netcore reported it."""
 
+    # The fields read from a Netcore record (besides `raw`, which keeps the whole record).
+    NETCORE_FIELDS = (
+        "activity",
+        "occurred_at",
+        "activity_date_raw",
+        "message_id",
+        "message_name",
+        "ip",
+        "device",
+        "os",
+        "browser",
+        "link",
+    )
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     window = models.ForeignKey(HarvestWindow, on_delete=models.CASCADE, related_name="events")
     # Order within the window as Netcore sent it: identical records stay distinct events.

@@ -19,7 +19,7 @@ from .forms import (
     StatusForm,
     VerifyIdentityForm,
 )
-from .models import Case, DeliveryOutcome, Report, ReportStatus
+from .models import ActivityEvent, Case, DeliveryOutcome, Report, ReportStatus
 from .services import CaseRuleError
 from .workflow import FINISHED, TRANSITIONS, CaseStatus, TransitionNotAllowed
 
@@ -163,18 +163,7 @@ def _events_listing(request: HttpRequest, case: Case) -> dict:
         events = events.filter(activity=activity)
     # `case` is listed so the related manager does not fetch it row by row.
     events = events.order_by(F("occurred_at").asc(nulls_last=True), "id").only(
-        "case",
-        "channel",
-        "activity",
-        "occurred_at",
-        "activity_date_raw",
-        "message_id",
-        "message_name",
-        "ip",
-        "device",
-        "os",
-        "browser",
-        "link",
+        "case", "channel", *ActivityEvent.NETCORE_FIELDS
     )
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("events_page"))
     per_channel: dict[str, int] = {}
