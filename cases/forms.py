@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .dashboard import DUE_FILTERS
 from .models import Case, Channel, VerificationMethod
+from .services import EDITABLE_FIELDS
 from .workflow import MANUAL, CaseStatus
 
 MAX_PRIMARY_KEY_LENGTH = 255
@@ -84,17 +85,8 @@ class CaseForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = [
-            "subject_name",
-            "subject_email",
-            "primary_keys",
-            "channels",
-            "search_from",
-            "search_to",
-            "received_on",
-            "assigned_officer",
-            "restricted",
-        ]
+        # The form edits exactly what case_create takes and case_update may change.
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "search_from": DateInput(),
             "search_to": DateInput(),
