@@ -35,14 +35,6 @@ def is_admin(user) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
-def may_work(user) -> bool:
-    return user.has_perm("cases.work_case")
-
-
-def may_download(user) -> bool:
-    return user.has_perm("cases.work_case")
-
-
 def visible_case_q(user, prefix: str = "") -> Q:
     """A filter on `prefix` (e.g. "case__") keeping the cases `user` may see."""
     if is_admin(user):

@@ -1,17 +1,14 @@
-"""The home page: where the team stands. Open cases by status, what is due this week, what is
-overdue, and how long answering took over the last 90 days, each a link to the case list showing
-those cases. Also the due-date filters that list understands."""
+"""Where the team stands, for the home page: open cases by status, what is due this week, what is
+overdue, and how long answering took over the last 90 days. Also the due-date filters that the
+case list understands."""
 
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 
-from .access import can_view, visible_cases
 from .models import AuditAction, AuditEntry, Case
 from .workflow import FINISHED, CaseStatus
 
@@ -105,19 +102,4 @@ def dashboard_figures(cases: QuerySet[Case], today: date | None = None) -> Dashb
         overdue=overdue(cases, today).count(),
         median_days_to_answer=statistics.median(days) if days else None,
         answered=len(days),
-    )
-
-
-@can_view
-def dashboard(request: HttpRequest) -> HttpResponse:
-    # Restricted cases the user may not see are not counted.
-    cases = visible_cases(request.user)
-    return render(
-        request,
-        "cases/dashboard.html",
-        {
-            "figures": dashboard_figures(cases),
-            "due_soon_days": DUE_SOON_DAYS,
-            "answered_days": ANSWERED_PERIOD_DAYS,
-        },
     )

@@ -202,3 +202,19 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers()
         self.fields["officer"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class GenerateReportForm(forms.Form):
+    acknowledge_gaps = forms.BooleanField(
+        required=False,
+        label="Send the report with the gaps stated in it",
+        help_text="Part of the data could not be collected; the report will say which.",
+    )
+
+
+class SendReportForm(forms.Form):
+    encrypt = forms.BooleanField(
+        required=False,
+        label="Encrypt the PDF with a passphrase (AES-256)",
+        help_text="The passphrase is shown once, here, to be given to the subject another way.",
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .reports import views as report_views
 
 app_name = "cases"
 
@@ -13,15 +14,19 @@ urlpatterns = [
     path("<str:reference>/extend/", views.case_extend, name="extend"),
     path("<str:reference>/status/", views.case_status, name="status"),
     path("<str:reference>/notes/", views.case_note, name="note"),
-    path("<str:reference>/collect/", views.case_collect, name="collect"),
-    path("<str:reference>/collect/retry/", views.case_retry_failed, name="retry_failed"),
+    path("<str:reference>/collect/", views.harvest_start, name="collect"),
+    path("<str:reference>/collect/retry/", views.harvest_retry, name="retry_failed"),
     path("<str:reference>/progress/", views.case_progress, name="progress"),
-    path("<str:reference>/reports/", views.report_generate, name="report_generate"),
-    path("<str:reference>/reports/<int:version>.pdf", views.report_download, name="report_pdf"),
+    path("<str:reference>/reports/", report_views.report_generate, name="report_generate"),
+    path("<str:reference>/reports/<int:version>.pdf", report_views.report_pdf, name="report_pdf"),
     path(
         "<str:reference>/reports/<int:version>/events.<str:kind>",
-        views.report_export,
+        report_views.report_export,
         name="report_export",
     ),
-    path("<str:reference>/reports/<int:version>/send/", views.report_send, name="report_send"),
+    path(
+        "<str:reference>/reports/<int:version>/send/",
+        report_views.report_send,
+        name="report_send",
+    ),
 ]

@@ -1,15 +1,20 @@
-from django import forms
+"""The case pages: dashboard, list, intake and edit, the case page and its actions."""
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import access, harvest, report, services
-from . import delivery as report_delivery
-from .access import can_download, can_view, can_work
-from .dashboard import filter_by_due
+from . import access, services
+from .access import can_view, can_work, visible_cases
+from .dashboard import (
+    ANSWERED_PERIOD_DAYS,
+    DUE_SOON_DAYS,
+    dashboard_figures,
+    filter_by_due,
+)
 from .forms import (
     ButtonForm,
     CaseFilterForm,
@@ -19,7 +24,10 @@ from .forms import (
     StatusForm,
     VerifyIdentityForm,
 )
-from .models import ActivityEvent, Case, DeliveryOutcome, Report, ReportStatus
+from .harvest import planning
+from .harvest.progress import harvest_progress
+from .models import ActivityEvent, Case
+from .reports.views import report_panel
 from .services import CaseRuleError
 from .workflow import FINISHED, TRANSITIONS, CaseStatus, TransitionNotAllowed
 
@@ -136,8 +144,9 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "audit_entries": entries,
         "audit_hidden": max(case.audit_length - AUDIT_ENTRIES_SHOWN, 0),
         "can_work": request.user.has_perm("cases.work_case"),
-        "progress": harvest.harvest_progress(case),
-        "can_collect": case.status in harvest.COLLECTABLE,
+        "progress": harvest_progress(case),
+        "can_collect": case.status in planning.HARVESTABLE,
+        "panel": report_panel(case),
         "events": events,
     }
     return render(request, "cases/case_detail.html", context, status=status)
@@ -246,18 +255,18 @@ case_status = _case_action(StatusForm, "status_form", _change_status)
 case_note = _case_action(NoteForm, "note_form", _add_note)
 
 
-def _start_collection(*, case, actor, data):
-    windows = harvest.harvest_start(case=case, actor=actor)
+def _start_harvest(*, case, actor, data):
+    windows = planning.harvest_start(case=case, actor=actor)
     return f"Collection started: {len(windows)} windows queued."
 
 
-def _retry_failed(*, case, actor, data):
-    windows = harvest.harvest_retry_failed(case=case, actor=actor)
+def _retry_failed_windows(*, case, actor, data):
+    windows = planning.harvest_retry_failed(case=case, actor=actor)
     return f"{len(windows)} failed windows queued again."
 
 
-case_collect = _case_action(ButtonForm, "collect_form", _start_collection)
-case_retry_failed = _case_action(ButtonForm, "collect_form", _retry_failed)
+harvest_start = _case_action(ButtonForm, "collect_form", _start_harvest)
+harvest_retry = _case_action(ButtonForm, "collect_form", _retry_failed_windows)
 
 
 @can_view
@@ -266,7 +275,7 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
     case = access.case_or_404(
         request.user, reference, Case.objects.only("id", "status", "channels")
     )
-    progress = harvest.harvest_progress(case)
+    progress = harvest_progress(case)
     return JsonResponse(
         {
             "status": case.status,
@@ -292,105 +301,15 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
     )
 
 
-# Reports: generate, download (audited), send to the subject.
-
-
-class GenerateReportForm(forms.Form):
-    acknowledge_gaps = forms.BooleanField(
-        required=False,
-        label="Send the report with the gaps stated in it",
-        help_text="Part of the data could not be collected; the report will say which.",
-    )
-
-
-class SendReportForm(forms.Form):
-    encrypt = forms.BooleanField(
-        required=False,
-        label="Encrypt the PDF with a passphrase (AES-256)",
-        help_text="The passphrase is shown once, here, to be given to the subject another way.",
-    )
-
-
-@require_POST
-@can_work
-def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
-    case = access.case_or_404(request.user, reference)
-    form = GenerateReportForm(request.POST)
-    form.is_valid()
-    try:
-        version = report.report_request(
-            case=case,
-            actor=request.user,
-            acknowledge_gaps=form.cleaned_data.get("acknowledge_gaps", False),
-        )
-    except report.ReportError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            f"Report version {version.version} is being generated; it appears below when ready.",
-        )
-    return redirect(f"{case.get_absolute_url()}#report-heading")
-
-
-def _ready_report(user, reference: str, version: int) -> Report:
-    access.check_reference(reference)
-    return get_object_or_404(
-        Report.objects.select_related("case").filter(access.visible_case_q(user, "case__")),
-        case__reference=reference,
-        version=version,
-        status=ReportStatus.READY,
-    )
-
-
-@can_download
-def report_download(request: HttpRequest, reference: str, version: int) -> FileResponse:
-    """The PDF of one version, to signed-in officers only; every download is audited."""
-    found = _ready_report(request.user, reference, version)
-    report.report_record_download(report=found, actor=request.user, kind="pdf")
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.filename,
-        content_type="application/pdf",
-    )
-
-
-@can_download
-def report_export(request: HttpRequest, reference: str, version: int, kind: str) -> FileResponse:
-    """The JSON or CSV of the events of one version; audited like the PDF."""
-    found = _ready_report(request.user, reference, version)
-    if kind not in ("json", "csv"):
-        raise Http404
-    report.report_record_download(report=found, actor=request.user, kind=kind)
-    file = found.json_file if kind == "json" else found.csv_file
-    return FileResponse(
-        file.open("rb"),
-        as_attachment=True,
-        filename=f"{found.case.reference}-events-v{found.version}.{kind}",
-        content_type="application/json" if kind == "json" else "text/csv; charset=utf-8",
-    )
-
-
-@require_POST
-@can_work
-def report_send(request: HttpRequest, reference: str, version: int) -> HttpResponse:
-    found = _ready_report(request.user, reference, version)
-    form = SendReportForm(request.POST)
-    form.is_valid()
-    try:
-        delivery, passphrase = report_delivery.report_send(
-            report=found, actor=request.user, encrypt=form.cleaned_data.get("encrypt", False)
-        )
-    except report_delivery.DeliveryRefused as exc:
-        messages.error(request, str(exc))
-        return redirect(f"{found.case.get_absolute_url()}#report-heading")
-    # Rendered, not redirected: the passphrase is shown this once and stored nowhere.
-    response = render(
+@can_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    # Restricted cases the user may not see are not counted.
+    return render(
         request,
-        "report/sent.html",
-        {"case": found.case, "report": found, "delivery": delivery, "passphrase": passphrase},
-        status=200 if delivery.outcome == DeliveryOutcome.SENT else 502,
+        "cases/dashboard.html",
+        {
+            "figures": dashboard_figures(visible_cases(request.user)),
+            "due_soon_days": DUE_SOON_DAYS,
+            "answered_days": ANSWERED_PERIOD_DAYS,
+        },
     )
-    response["Cache-Control"] = "no-store"
-    return response

@@ -7,7 +7,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsar_portal.settings")
 
 app = Celery("dsar_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each task is defined beside the service it calls; these modules hold them.
+app.conf.imports = (
+    "cases.harvest.window",
+    "cases.harvest.watchdog",
+    "cases.reports.generation",
+    "cases.jobs.reminders",
+    "cases.jobs.retention",
+)
 
 
 @setup_logging.connect

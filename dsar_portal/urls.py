@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts_views
-from cases.dashboard import dashboard
+from cases.views import dashboard
 from dsar_portal.health import healthz
 
 urlpatterns = [

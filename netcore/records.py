@@ -42,6 +42,47 @@ def parse_activity_date(raw: str, zone: ZoneInfo) -> datetime:
 
 
 @dataclass(frozen=True)
+class RecordField:
+    """A field of a Netcore activity record: its key in Netcore's JSON, our name for it (on
+    ActivityRecord and on the stored event), and how people call it."""
+
+    name: str
+    raw_key: str
+    label: str
+    # Shown among an event's details (the rest are its headline: what, when, which message).
+    detail: bool = False
+    # The column (CSV) and key (JSON) of the exports, when not `name`.
+    export_name: str = ""
+
+    @property
+    def column(self) -> str:
+        return self.export_name or self.name
+
+
+# The fields we read from a Netcore record, in the order exports list them. `occurred_at` is not
+# among them: it is derived from `activity_date` (kept verbatim as `activity_date_raw`).
+RECORD_FIELDS = (
+    RecordField(
+        "activity_date_raw",
+        "activity_date",
+        "date as reported",
+        export_name="activity_date_as_reported",
+    ),
+    RecordField("activity", "activity", "activity"),
+    RecordField("message_id", "message_id", "message ID", detail=True),
+    RecordField("message_name", "msg_name", "message name"),
+    RecordField("ip", "ip", "IP address", detail=True),
+    RecordField("device", "device", "device", detail=True),
+    RecordField("os", "os", "operating system", detail=True),
+    RecordField("browser", "browser", "browser", detail=True),
+    RecordField("link", "link", "link", detail=True),
+)
+RECORD_FIELD_NAMES = tuple(f.name for f in RECORD_FIELDS)
+# Keys of a raw record that have a field of their own; any other key is kept as an "other field".
+KNOWN_RAW_KEYS = frozenset(f.raw_key for f in RECORD_FIELDS)
+
+
+@dataclass(frozen=True)
 class ActivityRecord:
     """One channel activity event as Netcore sent it; `raw` is the whole record as received."""
 
@@ -84,17 +125,8 @@ def record_from_raw(raw: dict[str, Any], zone: ZoneInfo) -> tuple[ActivityRecord
     except ValueError:
         occurred_at = None
         warning = f"unreadable activity_date {date_raw!r}: record kept without a time"
-    record = ActivityRecord(
-        activity=_text(raw.get("activity")),
-        message_id=_message_id(raw.get("message_id")),
-        message_name=_text(raw.get("msg_name")),
-        occurred_at=occurred_at,
-        activity_date_raw=date_raw,
-        ip=_text(raw.get("ip")),
-        device=_text(raw.get("device")),
-        os=_text(raw.get("os")),
-        browser=_text(raw.get("browser")),
-        link=_text(raw.get("link")),
-        raw=raw,
-    )
+    values = {f.name: _text(raw.get(f.raw_key)) for f in RECORD_FIELDS}
+    values["activity_date_raw"] = date_raw
+    values["message_id"] = _message_id(raw.get("message_id"))
+    record = ActivityRecord(occurred_at=occurred_at, raw=raw, **values)
     return record, warning

@@ -4,7 +4,8 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 
-from cases import harvest
+from cases.harvest import planning
+from cases.harvest.window import harvest_window
 from netcore.sandbox import Sandbox
 from tests.factories import make_case
 from tests.harvest_fixtures import SANDBOX_KEY, d, sandbox_account
@@ -25,9 +26,9 @@ def test_subject_data_pages_are_read_only(admin_client, officer):
     with Sandbox(api_key=SANDBOX_KEY, events_per_day=2) as sandbox:
         sandbox_account(sandbox)
         case = make_case(actor=officer, search_from=d("2025-01-01"), search_to=d("2025-01-07"))
-        harvest.harvest_start(case=case, actor=officer, enqueue=False)
+        planning.harvest_start(case=case, actor=officer, enqueue=False)
         for window in case.windows.all():
-            harvest.harvest_window(window.pk)
+            harvest_window(window.pk)
     objects = {
         "case": case,
         "casenote": None,

@@ -10,9 +10,9 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.urls import reverse
 from pypdf import PdfReader
 
-from cases import report as reports
-from cases.delivery import DeliveryRefused, report_send
 from cases.models import AuditEntry, Delivery, Report
+from cases.reports import generation as reports
+from cases.reports.delivery import DeliveryRefused, report_send
 from cases.services import case_verify_identity
 from tests.factories import make_collected_case
 
@@ -49,7 +49,7 @@ def ready_report(officer, *, verified=True, events=4) -> Report:
     if verified:
         case_verify_identity(case=case, actor=officer, method="email_control")
     made = reports.report_request(case=case, actor=officer)
-    return reports.report_generate(made.pk)
+    return reports.report_build(made.pk)
 
 
 def test_refused_until_identity_is_verified(officer, officer_client):
@@ -173,7 +173,7 @@ def test_a_report_over_the_attachment_limit_is_refused(officer, officer_client, 
 
 def test_only_the_latest_version_is_sent_and_only_by_officers(officer, outsider, client):
     made = ready_report(officer)
-    newer = reports.report_generate(reports.report_request(case=made.case, actor=officer).pk)
+    newer = reports.report_build(reports.report_request(case=made.case, actor=officer).pk)
 
     with pytest.raises(DeliveryRefused, match="Version 2 is newer"):
         report_send(report=made, actor=officer)

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from cases import harvest
+from cases.harvest import planning, watchdog
+from cases.harvest.window import claim_window, harvest_window, store_window
 from cases.models import ActivityEvent, AuditAction, HarvestWindow, WindowStatus
 from cases.services import CaseRuleError
 from netcore.sandbox import Sandbox
@@ -55,7 +56,7 @@ def test_plan_has_one_window_per_slice(officer, sandbox):
     sandbox_account(sandbox)
     sandbox_account(sandbox, name="EU", window_days=5)
     case = two_month_case(officer)
-    windows = harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    windows = planning.harvest_start(case=case, actor=officer, enqueue=False)
     # 59 days: 9 windows of ≤7 days, 12 of ≤5 days; × 2 keys × 2 channels.
     assert len(windows) == (9 + 12) * 4
     case.refresh_from_db()
@@ -175,8 +176,8 @@ def test_rerun_and_recollect_never_double_count(officer, sandbox):
     run_sync(case)
     expected = expected_counts(sandbox, case)
     window = case.windows.first()
-    assert harvest.harvest_window(window.pk) == "skipped"  # done windows are not taken again
-    harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    assert harvest_window(window.pk) == "skipped"  # done windows are not taken again
+    planning.harvest_start(case=case, actor=officer, enqueue=False)
     run_sync(case)
     case.refresh_from_db()
     assert case.status == "collected"
@@ -187,13 +188,13 @@ def test_rerun_and_recollect_never_double_count(officer, sandbox):
 def test_a_superseded_claim_cannot_store(officer, sandbox):
     sandbox_account(sandbox)
     case = two_month_case(officer)
-    harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    planning.harvest_start(case=case, actor=officer, enqueue=False)
     window_id = case.windows.first().pk
-    first = harvest.claim_window(window_id)
-    assert harvest.claim_window(window_id) is None  # already running
+    first = claim_window(window_id)
+    assert claim_window(window_id) is None  # already running
     # The watchdog decides the first worker is dead; another worker claims the window.
-    assert harvest.requeue_stale_windows(older_than=timedelta(0)) == 36
-    second = harvest.claim_window(window_id)
+    assert watchdog.requeue_stale_windows(older_than=timedelta(0)) == 36
+    second = claim_window(window_id)
     assert second.attempts == first.attempts + 1
     record_source = sandbox.expected_activity(
         first.primary_key, first.channel, first.start, first.end
@@ -201,9 +202,9 @@ def test_a_superseded_claim_cannot_store(officer, sandbox):
     from netcore.records import record_from_raw
 
     records = [record_from_raw(r, __import__("zoneinfo").ZoneInfo("UTC"))[0] for r in record_source]
-    assert harvest.store_window(first, records, []) is False
+    assert store_window(first, records, []) is False
     assert ActivityEvent.objects.filter(window_id=window_id).count() == 0
-    assert harvest.store_window(second, records, []) is True
+    assert store_window(second, records, []) is True
     assert ActivityEvent.objects.filter(window_id=window_id).count() == len(records)
     assert HarvestWindow.objects.get(pk=window_id).status == WindowStatus.DONE
 
@@ -211,6 +212,6 @@ def test_a_superseded_claim_cannot_store(officer, sandbox):
 def test_collection_needs_an_active_account(officer):
     case = make_case(actor=officer)
     with pytest.raises(CaseRuleError, match="No active Netcore account"):
-        harvest.harvest_start(case=case, actor=officer)
+        planning.harvest_start(case=case, actor=officer)
     case.refresh_from_db()
     assert case.status == "received"

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from cases import harvest
+from cases.harvest import planning, watchdog
 from cases.models import ActivityEvent, Case, WindowStatus
 from netcore.sandbox import Sandbox
 from tests.factories import make_case
@@ -55,7 +55,7 @@ def test_collected_end_to_end_with_exact_counts(celery_workers, officer):
         sandbox_account(sandbox)
         celery_workers.start()
         case = case_over(officer, 56)
-        harvest.harvest_start(case=case, actor=officer)
+        planning.harvest_start(case=case, actor=officer)
         wait_for(lambda: collection_over(case), timeout=60)
     assert_exact(case, sandbox)
     assert case.windows.count() == 16
@@ -74,7 +74,7 @@ def test_faults_do_not_change_the_counts(celery_workers, officer):
         sandbox_account(sandbox)
         celery_workers.start(env={"NETCORE_MAX_ATTEMPTS": "10"})
         case = case_over(officer, 70, keys=("ana@example.com", "CUST-7"))
-        harvest.harvest_start(case=case, actor=officer)
+        planning.harvest_start(case=case, actor=officer)
         wait_for(lambda: collection_over(case), timeout=90)
         assert len(sandbox.requests) > case.windows.count()  # faults were served
     assert_exact(case, sandbox)
@@ -85,7 +85,7 @@ def test_worker_killed_mid_harvest_loses_and_duplicates_nothing(celery_workers, 
         sandbox_account(sandbox)
         first = celery_workers.start(concurrency=4)
         case = case_over(officer, 105, keys=("ana@example.com", "CUST-8"))  # 60 windows
-        harvest.harvest_start(case=case, actor=officer)
+        planning.harvest_start(case=case, actor=officer)
         wait_for(
             lambda: (
                 case.windows.filter(status=WindowStatus.DONE).count() >= 8
@@ -104,7 +104,7 @@ def test_worker_killed_mid_harvest_loses_and_duplicates_nothing(celery_workers, 
             lambda: collection_over(case),
             timeout=120,
             every=1.0,
-            on_tick=lambda: harvest.requeue_stale_windows(older_than=timedelta(seconds=3)),
+            on_tick=lambda: watchdog.requeue_stale_windows(older_than=timedelta(seconds=3)),
         )
     assert_exact(case, sandbox)
     events = ActivityEvent.objects.filter(case=case)
@@ -118,7 +118,7 @@ def test_two_workers_share_one_harvest(celery_workers, officer):
         celery_workers.start(concurrency=2)
         celery_workers.start(concurrency=2)
         case = case_over(officer, 140)  # 40 windows
-        harvest.harvest_start(case=case, actor=officer)
+        planning.harvest_start(case=case, actor=officer)
         wait_for(lambda: collection_over(case), timeout=90)
     assert_exact(case, sandbox)
     workers = set(case.windows.values_list("worker", flat=True))
@@ -133,7 +133,7 @@ def test_rate_limit_holds_across_workers(redis_url, celery_workers, officer):
         celery_workers.start(concurrency=4)
         celery_workers.start(concurrency=4)
         case = case_over(officer, 84)  # 24 windows
-        harvest.harvest_start(case=case, actor=officer)
+        planning.harvest_start(case=case, actor=officer)
         wait_for(lambda: collection_over(case), timeout=90)
         times = sandbox.request_times()
     assert_exact(case, sandbox)
@@ -149,12 +149,12 @@ def test_failed_windows_retried_on_workers(celery_workers, officer):
         sandbox_account(sandbox)
         celery_workers.start(env={"NETCORE_MAX_ATTEMPTS": "1"})
         case = case_over(officer, 70)
-        harvest.harvest_start(case=case, actor=officer)
+        planning.harvest_start(case=case, actor=officer)
         wait_for(lambda: collection_over(case), timeout=60)
         case.refresh_from_db()
         assert case.status == "collection_incomplete"
         failed = case.windows.filter(status=WindowStatus.FAILED).count()
         assert failed > 0
-        harvest.harvest_retry_failed(case=case, actor=officer)
+        planning.harvest_retry_failed(case=case, actor=officer)
         wait_for(lambda: collection_over(case), timeout=60)
     assert_exact(case, sandbox)

@@ -7,7 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import harvest
+from cases.harvest import planning
+from cases.harvest.window import (
+    claim_window,
+    fail_window,
+    harvest_finish_if_complete,
+    harvest_window,
+)
 from cases.models import ActivityEvent, HarvestWindow, WindowStatus
 from netcore.sandbox import Sandbox
 from tests.factories import make_case
@@ -61,12 +67,12 @@ def test_start_without_accounts_says_why(officer_client, officer):
 def test_progress_and_failed_windows_with_retry(officer_client, officer, sandbox):
     sandbox_account(sandbox)
     case = small_case(officer)
-    windows = harvest.harvest_start(case=case, actor=officer, enqueue=False)
+    windows = planning.harvest_start(case=case, actor=officer, enqueue=False)
     for window in windows[:3]:
-        harvest.harvest_window(window.pk)
-    last = harvest.claim_window(windows[3].pk)
-    harvest.fail_window(last, "ServerError: HTTP 500 <b>from</b> Netcore")
-    harvest.harvest_finish_if_complete(case.pk)
+        harvest_window(window.pk)
+    last = claim_window(windows[3].pk)
+    fail_window(last, "ServerError: HTTP 500 <b>from</b> Netcore")
+    harvest_finish_if_complete(case.pk)
     data = officer_client.get(reverse("cases:progress", args=[case.reference])).json()
     assert data["status"] == "collection_incomplete" and data["percent"] == 100
     assert data["failed"][0]["cause"] == "ServerError: HTTP 500 <b>from</b> Netcore"

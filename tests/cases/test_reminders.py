@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases import reminders
+from cases.jobs import reminders
 from cases.models import Case, DeadlineReminder
 from cases.services import case_change_status
 from tests.factories import OfficerFactory, make_case
@@ -141,7 +141,7 @@ def test_beat_runs_it_hourly_from_the_reminder_hour():
 
 
 def test_the_task_sends_them(today):
-    from cases.tasks import deadline_reminders_task
+    from cases.jobs.reminders import deadline_reminders_task
 
     case_due_in(1, officer_named("olga"))
     assert deadline_reminders_task.apply().get() == 1

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from cases.models import ActivityEvent
-from cases.report import Acknowledgement, GapsNotAcknowledged, render_report
+from cases.reports.document import Acknowledgement, GapsNotAcknowledged, render_report
 from tests.factories import make_collected_case, make_events, make_window
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.conf import settings as django_settings
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from cases.report import render_report
-from cases.report_render import _make_fetcher, static_dirs
+from cases.reports.document import render_report
+from cases.reports.rendering import _make_fetcher, static_dirs
 from tests.factories import make_collected_case, make_events
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from cases import report as reports
 from cases.models import AuditEntry, Report, ReportStatus
+from cases.reports import generation as reports
 from tests.factories import make_case, make_collected_case
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def generate(client, case, django_capture_on_commit_callbacks, **data) -> Report
     made = case.reports.order_by("-version").first()
     if made is not None and callbacks:
         assert len(callbacks) == 1  # one task queued, after commit
-        reports.report_generate(made.pk)
+        reports.report_build(made.pk)
         made.refresh_from_db()
     return made
 

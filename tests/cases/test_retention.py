@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases import retention
 from cases.audit import verify_chain
+from cases.jobs import retention
 from cases.models import (
     ActivityEvent,
     Case,

@@ -124,7 +124,7 @@ def test_a_harvest_logs_no_personal_data_nor_the_key(officer, caplog, settings):
                 call_command("harvest", case.reference, "--sync", stdout=io.StringIO())
             assert case.events.exists()
             # And as Celery tasks (with their task ids on the lines).
-            from cases.tasks import harvest_window_task
+            from cases.harvest.window import harvest_window_task
 
             window = case.windows.first()
             harvest_window_task.apply(args=[window.pk])

@@ -128,7 +128,7 @@ def test_a_server_error_shows_and_logs_neither_key_nor_subject(
     def explode(case):
         raise RuntimeError(f"lookup failed for {EMAIL} / {PHONE} with apikey={API_KEY}")
 
-    monkeypatch.setattr(views.harvest, "harvest_progress", explode)
+    monkeypatch.setattr(views, "harvest_progress", explode)
     client = Client(raise_request_exception=False)
     client.force_login(officer)
     response = client.get(reverse("cases:progress", args=[subject_case.reference]))

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from cases import harvest, services
-from cases.report import render_report
+from cases import services
+from cases.harvest import planning
+from cases.harvest.window import harvest_window
+from cases.reports.document import render_report
 from netcore.sandbox import Sandbox
 from tests.factories import make_case, make_collected_case, make_events
 from tests.harvest_fixtures import SANDBOX_KEY, d, sandbox_account
@@ -134,8 +136,8 @@ def test_collected_through_the_sandbox_and_shown_as_text(officer_client, officer
             search_from=d("2025-03-01"),
             search_to=d("2025-03-03"),
         )
-        for window in harvest.harvest_start(case=case, actor=officer, enqueue=False):
-            harvest.harvest_window(window.pk)
+        for window in planning.harvest_start(case=case, actor=officer, enqueue=False):
+            harvest_window(window.pk)
     assert case.events.filter(message_name=hostile(50)).exists()
     page = officer_client.get(case.get_absolute_url(), {"channel": "email"}).content.decode()
     assert f"f50:{ESCAPED_SCRIPT}" in page

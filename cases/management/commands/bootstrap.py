@@ -5,7 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-OFFICERS_GROUP = "Privacy officers"
+from cases.access import OFFICERS_GROUP
+from netcore.services import account_create_sandbox_if_none
+
 FIRST_USERNAME = "officer"
 
 
@@ -39,8 +41,6 @@ class Command(BaseCommand):
         )
 
     def ensure_sandbox_account(self, base_url: str) -> None:
-        from netcore.services import account_create_sandbox_if_none
-
         account = account_create_sandbox_if_none(
             base_url=base_url, api_key=settings.NETCORE_SANDBOX_API_KEY
         )

@@ -3,7 +3,9 @@ from concurrent.futures import ThreadPoolExecutor
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from cases import harvest
+from cases.harvest import planning
+from cases.harvest.progress import harvest_progress
+from cases.harvest.window import harvest_finish_if_complete, harvest_window
 from cases.models import Case, WindowStatus
 from cases.services import CaseRuleError
 
@@ -27,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"No case {reference}.")
         try:
             if not sync:
-                windows = harvest.harvest_start(case=case, actor=None)
+                windows = planning.harvest_start(case=case, actor=None)
                 self.stdout.write(f"{case.reference}: {len(windows)} windows queued")
                 return
             window_ids = self.prepare_sync(case)
@@ -35,19 +37,19 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if concurrency <= 1:
             for window_id in window_ids:
-                harvest.harvest_window(window_id)
+                harvest_window(window_id)
         else:
             with ThreadPoolExecutor(max_workers=concurrency) as pool:
                 list(pool.map(self.run_window, window_ids))
-        harvest.harvest_finish_if_complete(case.pk)
+        harvest_finish_if_complete(case.pk)
         self.report(case)
 
     def prepare_sync(self, case: Case) -> list[int]:
         """Plan the case if it never was, put failed windows back in line, list what is pending."""
         if not case.windows.exists():
-            harvest.harvest_start(case=case, actor=None, enqueue=False)
+            planning.harvest_start(case=case, actor=None, enqueue=False)
         elif case.windows.filter(status=WindowStatus.FAILED).exists():
-            harvest.harvest_retry_failed(case=case, actor=None, enqueue=False)
+            planning.harvest_retry_failed(case=case, actor=None, enqueue=False)
         return list(
             case.windows.filter(status=WindowStatus.PENDING)
             .order_by("pk")
@@ -57,13 +59,13 @@ class Command(BaseCommand):
     @staticmethod
     def run_window(window_id: int) -> str:
         try:
-            return harvest.harvest_window(window_id)
+            return harvest_window(window_id)
         finally:
             connection.close()  # each thread has its own connection
 
     def report(self, case: Case) -> None:
         case.refresh_from_db()
-        progress = harvest.harvest_progress(case)
+        progress = harvest_progress(case)
         self.stdout.write(f"{case.reference}: {case.get_status_display()}")
         for channel, count in progress.events_per_channel.items():
             self.stdout.write(f"  {channel}: {count} events")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from cases.retention import cases_due_for_purge, purge_expired_cases
+from cases.jobs.retention import cases_due_for_purge, purge_expired_cases
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases.models import Case
-from cases.report import Acknowledgement, ReportError, render_report
+from cases.reports.document import Acknowledgement, ReportError, render_report
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases.reminders import send_deadline_reminders
+from cases.jobs.reminders import send_deadline_reminders
 
 
 class Command(BaseCommand):

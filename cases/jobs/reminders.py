@@ -12,6 +12,7 @@ import smtplib
 from collections import defaultdict
 from datetime import date, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -20,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Case, DeadlineReminder
+from cases.models import Case, DeadlineReminder
 
 logger = logging.getLogger(__name__)
 
@@ -110,3 +111,8 @@ def send_deadline_reminders(*, today: date | None = None) -> int:
         reminded += len(claimed)
         logger.info("deadline reminder to officer #%s: %d cases", officer.pk, len(claimed))
     return reminded
+
+
+@shared_task(name="cases.tasks.deadline_reminders_task", ignore_result=True)
+def deadline_reminders_task() -> int:
+    return send_deadline_reminders()

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .audit import audit_append
-from .models import (
+from cases.audit import audit_append
+from cases.models import (
     AuditAction,
     Delivery,
     DeliveryOutcome,
@@ -23,8 +23,8 @@ from .models import (
     Report,
     ReportStatus,
 )
-from .services import case_change_status
-from .workflow import CaseStatus
+from cases.services import case_change_status
+from cases.workflow import CaseStatus
 
 logger = logging.getLogger(__name__)
 

@@ -10,13 +10,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from .audit import audit_append
-from .models import (
+from cases.audit import audit_append
+from cases.models import (
     ActivityEvent,
     AuditAction,
     AuditEntry,
@@ -26,7 +27,7 @@ from .models import (
     Report,
     private_storage,
 )
-from .workflow import FINISHED
+from cases.workflow import FINISHED
 
 logger = logging.getLogger(__name__)
 
@@ -139,3 +140,8 @@ def purge_expired_cases(*, now: datetime | None = None) -> list[Purged]:
         if purged is not None:
             done.append(purged)
     return done
+
+
+@shared_task(name="cases.tasks.retention_purge_task", ignore_result=True)
+def retention_purge_task() -> int:
+    return len(purge_expired_cases())

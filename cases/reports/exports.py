@@ -10,24 +10,14 @@ import json
 from datetime import UTC, datetime
 from typing import IO
 
-from .models import ActivityEvent
+from cases.models import ActivityEvent
+from netcore.records import KNOWN_RAW_KEYS, RECORD_FIELDS
 
-# Keys of a Netcore record that have their own field; any other key is shown as an "other field".
-KNOWN_RAW_KEYS = frozenset(
-    {"activity", "message_id", "msg_name", "activity_date", "ip", "device", "os", "browser", "link"}
-)
+# One column per field read from the record, after the channel and the time we derived.
 CSV_COLUMNS = [
     "channel",
     "occurred_at_utc",
-    "activity_date_as_reported",
-    "activity",
-    "message_id",
-    "message_name",
-    "ip",
-    "device",
-    "os",
-    "browser",
-    "link",
+    *(f.column for f in RECORD_FIELDS),
     "other_fields",
 ]
 # Spreadsheet programs run a cell starting with one of these as a formula.
@@ -44,20 +34,17 @@ def utc_iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
+def _exported_fields(event: ActivityEvent) -> dict:
+    """The fields read from the record, under their export names, in CSV column order."""
+    return {f.column: getattr(event, f.name) for f in RECORD_FIELDS}
+
+
 def event_record(event: ActivityEvent) -> dict:
     """One event as the JSON export carries it."""
     return {
         "channel": event.channel,
-        "activity": event.activity,
         "occurred_at_utc": utc_iso(event.occurred_at),
-        "activity_date_as_reported": event.activity_date_raw,
-        "message_id": event.message_id,
-        "message_name": event.message_name,
-        "ip": event.ip,
-        "device": event.device,
-        "os": event.os,
-        "browser": event.browser,
-        "link": event.link,
+        **_exported_fields(event),
         "raw": event.raw,
     }
 
@@ -89,15 +76,7 @@ class ExportWriter:
                 for value in (
                     event.channel,
                     utc_iso(event.occurred_at) or "",
-                    event.activity_date_raw,
-                    event.activity,
-                    event.message_id,
-                    event.message_name,
-                    event.ip,
-                    event.device,
-                    event.os,
-                    event.browser,
-                    event.link,
+                    *_exported_fields(event).values(),
                     json.dumps(others, ensure_ascii=False) if others else "",
                 )
             ]

@@ -1,0 +1,133 @@
+"""Planning a case's collection: one HarvestWindow per (account, primary key, channel, window),
+queued once the plan is committed. Re-planning keeps the windows the new plan still has."""
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.audit import audit_append
+from cases.models import AuditAction, Case, HarvestWindow, WindowStatus
+from cases.services import CaseRuleError
+from cases.workflow import CaseStatus, check_transition
+from netcore.models import NetcoreAccount
+from netcore.windows import split_into_windows
+
+from .progress import describe_window
+from .window import enqueue_windows
+
+# Statuses from which an officer may start (or restart) the whole collection.
+HARVESTABLE = frozenset(
+    {
+        CaseStatus.RECEIVED,
+        CaseStatus.IDENTITY_VERIFIED,
+        CaseStatus.COLLECTED,
+        CaseStatus.COLLECTION_INCOMPLETE,
+        CaseStatus.REPORT_READY,
+    }
+)
+
+
+def plan_windows(case: Case, accounts: Iterable[NetcoreAccount]) -> list[HarvestWindow]:
+    """The windows a full collection of `case` needs (unsaved)."""
+    return [
+        HarvestWindow(
+            case=case,
+            account=account,
+            primary_key=primary_key,
+            channel=channel,
+            start=start,
+            end=end,
+        )
+        for account in accounts
+        for primary_key in case.primary_keys
+        for channel in case.channels
+        for start, end in split_into_windows(case.search_from, case.search_to, account.window_days)
+    ]
+
+
+@transaction.atomic
+def harvest_start(*, case: Case, actor, enqueue: bool = True) -> list[HarvestWindow]:
+    """Plan the collection of a case (replacing any earlier one) and queue its windows.
+
+    Earlier windows that the new plan still has are reset to pending and keep their events until
+    they are fetched again; windows no longer in the plan are deleted with their events.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status not in HARVESTABLE:
+        raise CaseRuleError(
+            f"Collection cannot start while the case is “{case.get_status_display()}”."
+        )
+    accounts = list(NetcoreAccount.objects.filter(active=True).order_by("name"))
+    if not accounts:
+        raise CaseRuleError("No active Netcore account: add one in the admin first.")
+    planned = plan_windows(case, accounts)
+    existing = {
+        (w.account_id, w.primary_key, w.channel, w.start, w.end): w for w in case.windows.all()
+    }
+    keep_ids, new = [], []
+    for window in planned:
+        found = existing.pop(
+            (window.account.pk, window.primary_key, window.channel, window.start, window.end),
+            None,
+        )
+        if found:
+            keep_ids.append(found.pk)
+        else:
+            new.append(window)
+    if existing:
+        HarvestWindow.objects.filter(pk__in=[w.pk for w in existing.values()]).delete()
+    now = timezone.now()
+    for window in new:
+        window.queued_at = now
+    HarvestWindow.objects.bulk_create(new, batch_size=500)
+    HarvestWindow.objects.filter(pk__in=keep_ids).update(
+        status=WindowStatus.PENDING, last_error="", queued_at=now
+    )
+    windows = list(case.windows.order_by("pk"))
+    previous = case.status
+    check_transition(previous, CaseStatus.COLLECTING)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.COLLECTING, updated_at=now)
+    per_channel = Counter(w.channel for w in windows)
+    audit_append(
+        case=case,
+        actor=actor,
+        action=AuditAction.COLLECTION_STARTED,
+        details={
+            "from_status": previous,
+            "accounts": [f"{a.name} ({a.region or a.effective_base_url})" for a in accounts],
+            "range": {"from": case.search_from, "to": case.search_to},
+            "primary_key_count": len(case.primary_keys),
+            "windows": len(windows),
+            "windows_per_channel": dict(sorted(per_channel.items())),
+        },
+    )
+    if enqueue:
+        enqueue_windows([w.pk for w in windows])
+    return windows
+
+
+@transaction.atomic
+def harvest_retry_failed(*, case: Case, actor, enqueue: bool = True) -> list[HarvestWindow]:
+    """Queue the failed windows of a case again."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    failed = list(case.windows.filter(status=WindowStatus.FAILED).order_by("pk"))
+    if not failed:
+        raise CaseRuleError("No failed windows to retry.")
+    now = timezone.now()
+    HarvestWindow.objects.filter(pk__in=[w.pk for w in failed]).update(
+        status=WindowStatus.PENDING, queued_at=now
+    )
+    if case.status != CaseStatus.COLLECTING:
+        check_transition(case.status, CaseStatus.COLLECTING)
+        Case.objects.filter(pk=case.pk).update(status=CaseStatus.COLLECTING, updated_at=now)
+    audit_append(
+        case=case,
+        actor=actor,
+        action=AuditAction.COLLECTION_RETRIED,
+        details={"from_status": case.status, "windows": [describe_window(w) for w in failed]},
+    )
+    if enqueue:
+        enqueue_windows([w.pk for w in failed])
+    return failed

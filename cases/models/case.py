@@ -1,0 +1,134 @@
+"""The request itself: who asked, what to search, the deadline, the status, identity checks."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from ..deadlines import due_date_for
+from ..workflow import FINISHED, CaseStatus
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class VerificationMethod(models.TextChoices):
+    EMAIL_CONTROL = "email_control", "Control of the email address on file"
+    ACCOUNT_SIGN_IN = "account_sign_in", "Signed in to their customer account"
+    KNOWN_DETAILS = "known_details", "Confirmed details only the subject knows"
+    DOCUMENT_SIGHTED = "document_sighted", "Identity document seen (no copy kept)"
+    OTHER = "other", "Other (described in the notes)"
+
+
+class ReferenceCounter(models.Model):
+    """The last case number used in a year, locked while a case is created so numbers never skip."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=FINISHED)
+
+
+class Case(models.Model):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    subject_name = models.CharField(max_length=200)
+    subject_email = models.EmailField("subject email", help_text="Where the report is sent.")
+    primary_keys = models.JSONField(
+        "Netcore primary keys", default=list, help_text="The subject's identities in Netcore."
+    )
+    channels = models.JSONField(default=list)
+    search_from = models.DateField("search from")
+    search_to = models.DateField("search to")
+    received_on = models.DateField()
+    due_date = models.DateField(db_index=True)
+    extended_on = models.DateField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    subject_told_of_extension_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=32, choices=CaseStatus.choices, default=CaseStatus.RECEIVED, db_index=True
+    )
+    status_reason = models.TextField(blank=True)
+    assigned_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    verification_method = models.CharField(
+        max_length=32, choices=VerificationMethod.choices, blank=True
+    )
+    verification_notes = models.TextField(blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verified_cases",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    restricted = models.BooleanField(
+        "restricted to the assigned officer",
+        default=False,
+        help_text="Only the assigned officer and administrators can see this case.",
+    )
+    # Number of audit entries written; lets verification notice entries cut from the end.
+    audit_length = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "reference"]
+        permissions = [("work_case", "Can work on DSAR cases")]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.reference])
+
+    @property
+    def original_due_date(self):
+        return due_date_for(self.received_on)
+
+    @property
+    def is_extended(self) -> bool:
+        return self.extended_on is not None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def days_left(self, today=None) -> int:
+        return (self.due_date - (today or timezone.localdate())).days
+
+    def channel_labels(self) -> list[str]:
+        return [Channel(c).label for c in self.channels]
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.case} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,92 @@
+"""What was collected from Netcore: one row per window asked for, one row per event received."""
+
+from django.db import models
+
+from netcore.records import RECORD_FIELD_NAMES
+
+from .case import Case, Channel
+
+
+class WindowStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class HarvestWindow(models.Model):
+    """One request's worth of a case's collection: account × primary key × channel × ≤7 days.
+
+    The window is the unit of idempotency: its events are replaced and it is marked done in one
+    transaction. `attempts` doubles as a fencing token: only the latest claim may store.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="windows")
+    account = models.ForeignKey("netcore.NetcoreAccount", on_delete=models.PROTECT)
+    primary_key = models.CharField(max_length=255)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(
+        max_length=8, choices=WindowStatus.choices, default=WindowStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Host and process of the worker that last claimed the window (for operators).
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["case_id", "account_id", "primary_key", "channel", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "account", "primary_key", "channel", "start"],
+                name="one_window_per_slice",
+            )
+        ]
+        indexes = [models.Index(fields=["case", "status"]), models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.channel} {self.start}–{self.end}"
+
+
+class ActivityEvent(models.Model):
+    """One event of the subject's channel activity, as Netcore reported it."""
+
+    # The fields read from a Netcore record (besides `raw`, which keeps the whole record).
+    NETCORE_FIELDS = ("occurred_at", *RECORD_FIELD_NAMES)
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    window = models.ForeignKey(HarvestWindow, on_delete=models.CASCADE, related_name="events")
+    # Order within the window as Netcore sent it: identical records stay distinct events.
+    # Every text from Netcore is unbounded TextField: an unexpected length must not lose a window.
+    position = models.PositiveIntegerField()
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    activity = models.TextField()
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    activity_date_raw = models.TextField(blank=True)
+    message_id = models.TextField(blank=True)
+    message_name = models.TextField(blank=True)
+    ip = models.TextField(blank=True)
+    device = models.TextField(blank=True)
+    os = models.TextField(blank=True)
+    browser = models.TextField(blank=True)
+    link = models.TextField(blank=True)
+    raw = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "position"], name="one_event_per_position")
+        ]
+        indexes = [
+            models.Index(fields=["case", "occurred_at", "id"]),
+            models.Index(fields=["case", "channel", "activity"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.activity} {self.activity_date_raw}"

@@ -1,0 +1,123 @@
+"""The organisation answering requests: who the controller is, and the Art. 15 information
+every report carries unless the profile says otherwise."""
+
+from django.db import models
+
+ART15_DEFAULTS = {
+    "controller_name": "Example Marketing Ltd",
+    "controller_address": "1 Example Street\nLondon EC1A 1AA\nUnited Kingdom",
+    "dpo_contact": (
+        "Data Protection Officer\nprivacy@example.com\n1 Example Street, London EC1A 1AA"
+    ),
+    "supervisory_authority": (
+        "Information Commissioner's Office, Wycliffe House, Water Lane, Wilmslow, Cheshire "
+        "SK9 5AF, United Kingdom (ico.org.uk). You may also complain to the supervisory "
+        "authority of the country where you live or work, or where you think the law was broken."
+    ),
+    "purposes": (
+        "We use this data to send you the marketing emails and text messages you agreed to "
+        "receive, to stop sending them when you ask us to, and to measure which messages were "
+        "delivered, opened and clicked so that we send fewer, more relevant messages."
+    ),
+    "categories": (
+        "Your contact identifiers (email address or mobile number); the messages sent to you; "
+        "the activity Netcore recorded for each message (sent, delivered, opened, clicked, "
+        "bounced, unsubscribed and similar); and, for opens and clicks, the IP address, device, "
+        "operating system, browser and the link you followed."
+    ),
+    "recipients": (
+        "Netcore Cloud, our email and SMS service provider, processes this data on our behalf "
+        "under a data processing agreement. We do not sell it or share it with other companies "
+        "for their own marketing."
+    ),
+    "retention": (
+        "We keep message activity for 24 months after the message was sent, then delete it. "
+        "We keep a record of an unsubscribe for as long as needed to respect it."
+    ),
+    "rights": (
+        "You may ask us to correct data that is wrong (rectification), to delete it (erasure), "
+        "to limit how we use it (restriction), and you may object at any time to its use for "
+        "direct marketing, in which case we stop. Write to the Data Protection Officer above."
+    ),
+    "complaint": (
+        "If you are unhappy with how we handled your data, you have the right to lodge a "
+        "complaint with a supervisory authority (named above)."
+    ),
+    "source": (
+        "You gave us your contact details when you signed up; the activity data is recorded "
+        "automatically by Netcore when our messages are sent to you and when you interact "
+        "with them."
+    ),
+    "automated_decisions": (
+        "We do not make decisions about you based solely on automated processing, including "
+        "profiling, that have legal or similarly significant effects on you."
+    ),
+    "transfers": (
+        "Netcore may process this data outside the UK and the European Economic Area, "
+        "including in India. These transfers are protected by the standard contractual "
+        "clauses approved for this purpose (Art. 46(2)(c)); you may ask us for a copy."
+    ),
+    "signatory": "The Data Protection Officer",
+}
+
+
+class OrganisationProfile(models.Model):
+    """Who the controller is and the Art. 15 information every report carries (a single row)."""
+
+    controller_name = models.CharField(max_length=200, default=ART15_DEFAULTS["controller_name"])
+    controller_address = models.TextField(default=ART15_DEFAULTS["controller_address"])
+    dpo_contact = models.TextField(
+        "DPO contact", default=ART15_DEFAULTS["dpo_contact"], help_text="Name, email and address."
+    )
+    supervisory_authority = models.TextField(default=ART15_DEFAULTS["supervisory_authority"])
+    purposes = models.TextField("purposes (Art. 15(1)(a))", default=ART15_DEFAULTS["purposes"])
+    categories = models.TextField(
+        "categories of data (Art. 15(1)(b))", default=ART15_DEFAULTS["categories"]
+    )
+    recipients = models.TextField(
+        "recipients (Art. 15(1)(c))", default=ART15_DEFAULTS["recipients"]
+    )
+    retention = models.TextField(
+        "retention period (Art. 15(1)(d))", default=ART15_DEFAULTS["retention"]
+    )
+    rights = models.TextField(
+        "rectification, erasure, restriction, objection (Art. 15(1)(e))",
+        default=ART15_DEFAULTS["rights"],
+    )
+    complaint = models.TextField(
+        "right to complain (Art. 15(1)(f))", default=ART15_DEFAULTS["complaint"]
+    )
+    source = models.TextField("source (Art. 15(1)(g))", default=ART15_DEFAULTS["source"])
+    automated_decisions = models.TextField(
+        "automated decision-making (Art. 15(1)(h))", default=ART15_DEFAULTS["automated_decisions"]
+    )
+    transfers = models.TextField(
+        "safeguards for transfers (Art. 15(2))", default=ART15_DEFAULTS["transfers"]
+    )
+    signatory = models.CharField(
+        max_length=200,
+        default=ART15_DEFAULTS["signatory"],
+        help_text="Who signs the cover letter.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "organisation profile"
+
+    def __str__(self) -> str:
+        return self.controller_name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one organisation, one row
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "OrganisationProfile":
+        """The profile, created with the defaults the first time it is asked for."""
+        profile, _ = cls.objects.get_or_create(pk=1)
+        return profile
+
+    @property
+    def is_default(self) -> bool:
+        """True while the controller is still the placeholder: reports would name the wrong one."""
+        return self.controller_name == ART15_DEFAULTS["controller_name"]

@@ -1,0 +1,179 @@
+"""Versions of a case's report: asking for one (recorded as "generating" and queued), building
+it on a worker (rendered, stored privately, audited, the case moved to "report ready"), and the
+audit of each download."""
+
+import logging
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from celery import shared_task
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cases.audit import audit_append
+from cases.models import AuditAction, Case, Report, ReportStatus
+from cases.services import CaseRuleError, case_change_status
+from cases.workflow import CaseStatus, TransitionNotAllowed
+
+from .content import case_coverage
+from .document import Acknowledgement, GapsNotAcknowledged, ReportError, render_report
+
+logger = logging.getLogger(__name__)
+
+GENERATING_STALE_AFTER_SECONDS = 3600
+# Statuses in which a report may be generated: the data is collected (or as far as it could be).
+REPORTABLE = frozenset(
+    {
+        CaseStatus.COLLECTED,
+        CaseStatus.COLLECTION_INCOMPLETE,
+        CaseStatus.REPORT_READY,
+        CaseStatus.SENT,
+    }
+)
+
+
+def report_request(*, case: Case, actor, acknowledge_gaps: bool = False) -> Report:
+    """Record a new version of the report as generating and queue its rendering.
+
+    Refused while the data is not collected, while another version is being generated, and when
+    data is missing unless the officer acknowledges the gaps.
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status not in REPORTABLE:
+            raise ReportError(
+                f"A report can be generated once the data is collected; the case is "
+                f"{CaseStatus(locked.status).label.lower()}."
+            )
+        # A version still "generating" long after it was asked for lost its worker: it no
+        # longer blocks a new one.
+        recent = timezone.now() - timedelta(seconds=GENERATING_STALE_AFTER_SECONDS)
+        if locked.reports.filter(status=ReportStatus.GENERATING, created_at__gt=recent).exists():
+            raise ReportError("A report is already being generated for this case.")
+        coverage = case_coverage(locked)
+        if coverage.has_gaps and not acknowledge_gaps:
+            raise GapsNotAcknowledged(
+                "Part of the data could not be collected. Retry the failed windows, or confirm "
+                "that the report should be sent with the gaps stated in it."
+            )
+        last = locked.reports.aggregate(v=Max("version"))["v"] or 0
+        report = Report.objects.create(
+            case=locked,
+            version=last + 1,
+            generated_by=actor,
+            acknowledged_gaps=coverage.has_gaps,
+            gaps_text=coverage.gaps_statement(),
+        )
+        report_id = report.pk
+
+        transaction.on_commit(lambda: report_build_task.delay(report_id))
+    return report
+
+
+def report_build(report_id: int) -> Report:
+    """Render a requested version, store it privately, audit it and mark the case report ready.
+
+    Safe to run again (a task delivered twice): a version already made is left as it is.
+    """
+    report = Report.objects.select_related("case", "generated_by").get(pk=report_id)
+    if report.status != ReportStatus.GENERATING:
+        return report
+    case = report.case
+    acknowledgement = None
+    if report.acknowledged_gaps:
+        by = report.generated_by
+        acknowledgement = Acknowledgement(
+            by=(by.get_full_name() or by.get_username()) if by else "the privacy officer",
+            on=timezone.localdate(report.created_at),
+        )
+    try:
+        with tempfile.TemporaryDirectory(prefix="report-out-") as tmp:
+            tmp_dir = Path(tmp)
+            pdf_path = tmp_dir / report.filename
+            result = render_report(
+                case,
+                pdf_path,
+                version=report.version,
+                acknowledgement=acknowledgement,
+                exports_dir=tmp_dir,
+            )
+            if result.json_path is None or result.csv_path is None:
+                raise ReportError("The exports were not written.")
+            stem = f"v{report.version}-{timezone.now():%Y%m%d%H%M%S}"
+            for field_name, path, name in (
+                ("file", pdf_path, f"{stem}-{report.filename}"),
+                ("json_file", result.json_path, f"{stem}-events.json"),
+                ("csv_file", result.csv_path, f"{stem}-events.csv"),
+            ):
+                with open(path, "rb") as file:
+                    getattr(report, field_name).save(name, File(file), save=False)
+    except Exception as exc:
+        logger.exception("Report %s v%s failed", case.reference, report.version)
+        Report.objects.filter(pk=report.pk).update(
+            status=ReportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        report.refresh_from_db()
+        return report
+    with transaction.atomic():
+        report.status = ReportStatus.READY
+        report.sha256 = result.sha256
+        report.size = result.size
+        report.pages = result.pages
+        report.event_count = result.event_count
+        report.finished_at = timezone.now()
+        report.save()
+        audit_append(
+            case=case,
+            actor=report.generated_by,
+            action=AuditAction.REPORT_GENERATED,
+            details={
+                "version": report.version,
+                "sha256": report.sha256,
+                "size": report.size,
+                "pages": report.pages,
+                "event_count": report.event_count,
+                "acknowledged_gaps": report.acknowledged_gaps,
+            },
+        )
+        case.refresh_from_db(fields=["status"])
+        if case.status != CaseStatus.REPORT_READY:
+            try:
+                case_change_status(
+                    case=case,
+                    actor=report.generated_by,
+                    status=CaseStatus.REPORT_READY,
+                    report_version=report.version,
+                )
+            except (TransitionNotAllowed, CaseRuleError) as exc:
+                # The case moved on (e.g. collection restarted): the version stays, unused.
+                logger.warning("Report %s v%s: %s", case.reference, report.version, exc)
+    return report
+
+
+def report_record_download(*, report: Report, actor, kind: str) -> None:
+    """Audit that `actor` downloaded the PDF ("pdf") or an export ("json", "csv") of a version."""
+    audit_append(
+        case=report.case,
+        actor=actor,
+        action=AuditAction.REPORT_DOWNLOADED if kind == "pdf" else AuditAction.EXPORT_DOWNLOADED,
+        details={"version": report.version, "format": kind},
+    )
+
+
+def has_gaps(case: Case) -> bool:
+    """True when some windows failed or never finished: a report then needs acknowledgement."""
+    return case_coverage(case).has_gaps
+
+
+@shared_task(
+    name="cases.tasks.report_generate_task",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def report_build_task(report_id: int) -> None:
+    # Failures are recorded on the report (status failed, with the cause) for the officer to see.
+    report_build(report_id)
