@@ -8,7 +8,7 @@ from django.utils import timezone
 from .audit import audit_append
 from .deadlines import due_date_for, extended_due_date_for
 from .models import AuditAction, Case, CaseNote, ReferenceCounter
-from .workflow import NEEDS_REASON, CaseStatus, check_transition
+from .workflow import ANSWERED, FINISHED, NEEDS_REASON, CaseStatus, check_transition
 
 # Fields an officer may edit after intake; changes are audited with old and new values.
 EDITABLE_FIELDS = (
@@ -221,11 +221,7 @@ def case_change_status(*, case: Case, actor, status: str, reason: str = "", **de
     if status in NEEDS_REASON and not reason.strip():
         raise CaseRuleError(f"Give the reason the case is {CaseStatus(status).label.lower()}.")
     old = locked.status
-    Case.objects.filter(pk=case.pk).update(
-        status=status, status_reason=reason.strip(), updated_at=timezone.now()
-    )
-    case.status, case.status_reason = status, reason.strip()
-    audit_append(
+    entry = audit_append(
         case=case,
         actor=actor,
         action=AuditAction.STATUS_CHANGED,
@@ -236,6 +232,16 @@ def case_change_status(*, case: Case, actor, status: str, reason: str = "", **de
             **details,
         },
     )
+    # The stored facts carry the trail's own time for the change.
+    facts = {"finished_at": entry.created_at if status in FINISHED else None}
+    if status in ANSWERED and locked.answered_at is None:
+        facts["answered_at"] = entry.created_at
+    Case.objects.filter(pk=case.pk).update(
+        status=status, status_reason=reason.strip(), updated_at=entry.created_at, **facts
+    )
+    case.status, case.status_reason = status, reason.strip()
+    for name, value in facts.items():
+        setattr(case, name, value)
     return case
 
 

@@ -32,6 +32,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Statuses in which the case is finished and no deadline runs.
 FINISHED = frozenset({S.SENT, S.CLOSED, S.REJECTED, S.WITHDRAWN})
+# Statuses in which the subject has had their answer (the report sent, or the case closed).
+ANSWERED = frozenset({S.SENT, S.CLOSED})
 # Statuses that need a reason recorded with the move.
 NEEDS_REASON = frozenset({S.REJECTED, S.WITHDRAWN})
 # Statuses an officer sets by hand on the case page; the rest follow from the work itself.

@@ -13,14 +13,13 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from cases.audit import audit_append
 from cases.models import (
     ActivityEvent,
     AuditAction,
-    AuditEntry,
     Case,
     Delivery,
     HarvestWindow,
@@ -32,26 +31,11 @@ from cases.workflow import FINISHED
 logger = logging.getLogger(__name__)
 
 
-def finished_at_subquery() -> Subquery:
-    """When the case last moved into a finished status (from its audit trail)."""
-    return Subquery(
-        AuditEntry.objects.filter(
-            case=OuterRef("pk"),
-            action=AuditAction.STATUS_CHANGED,
-            details__to__in=[str(s) for s in FINISHED],
-        )
-        .order_by("-sequence")
-        .values("created_at")[:1]
-    )
-
-
 def cases_due_for_purge(*, now: datetime | None = None) -> QuerySet[Case]:
     """Finished cases past the retention period that still hold collected data or reports."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_DAYS_AFTER_CLOSE)
     return (
-        Case.objects.filter(status__in=FINISHED)
-        .annotate(finished_at=finished_at_subquery())
-        .filter(finished_at__lt=cutoff)
+        Case.objects.filter(status__in=FINISHED, finished_at__lt=cutoff)
         .filter(
             Exists(HarvestWindow.objects.filter(case=OuterRef("pk")))
             | Exists(ActivityEvent.objects.filter(case=OuterRef("pk")))

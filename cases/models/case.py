@@ -80,6 +80,10 @@ class Case(models.Model):
         default=False,
         help_text="Only the assigned officer and administrators can see this case.",
     )
+    # Facts the dashboard and retention need, set by the status change that makes them true:
+    # the first answer (sent, or closed without sending), and when the case last finished.
+    answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     # Number of audit entries written; lets verification notice entries cut from the end.
     audit_length = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

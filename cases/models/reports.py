@@ -57,6 +57,10 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The worker building this version claims it (compare-and-set); `build_attempts` is the
+    # claim's fencing token, so only the latest claim may record the result.
+    build_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    build_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     # A case with failed windows is reported only when the officer acknowledges the gap.
     acknowledged_gaps = models.BooleanField(default=False)

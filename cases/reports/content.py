@@ -5,6 +5,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Max, Min
 from django.db.models.functions import TruncMonth
@@ -117,8 +118,17 @@ def case_coverage(case: Case) -> Coverage:
     )
 
 
-def channel_summaries(case: Case) -> list[ChannelSummary]:
-    """Per channel: counts per activity, first and last activity, distinct messages, chart."""
+def account_zone(case: Case) -> ZoneInfo:
+    """The zone in which the searched Netcore account reports its dates, and in which the
+    windows' dates were asked for: months and period bounds of the summaries follow it. When
+    accounts of different zones were searched, the first by name; UTC before any search."""
+    window = case.windows.select_related("account").order_by("account__name").first()
+    return window.account.zone if window else ZoneInfo("UTC")
+
+
+def channel_summaries(case: Case, zone: ZoneInfo) -> list[ChannelSummary]:
+    """Per channel: counts per activity, first and last activity, distinct messages, and a chart
+    of events per month, months and bounds in `zone`."""
     summaries = {c: ChannelSummary(c, Channel(c).label) for c in case.channels}
     rows = (
         case.events.order_by()
@@ -147,7 +157,7 @@ def channel_summaries(case: Case) -> list[ChannelSummary]:
     per_month = (
         case.events.order_by()
         .filter(occurred_at__isnull=False)
-        .annotate(month=TruncMonth("occurred_at", tzinfo=UTC))
+        .annotate(month=TruncMonth("occurred_at", tzinfo=zone))
         .values("channel", "month")
         .annotate(n=Count("id"))
     )
@@ -157,8 +167,8 @@ def channel_summaries(case: Case) -> list[ChannelSummary]:
         monthly[row["channel"]][month] = row["n"]
     for summary in summaries.values():
         summary.activities.sort(key=lambda item: (-item[1], item[0]))
-        first = min([case.search_from, *(d.date() for d in [summary.first] if d)])
-        last = max([case.search_to, *(d.date() for d in [summary.last] if d)])
+        first = min([case.search_from, *(d.astimezone(zone).date() for d in [summary.first] if d)])
+        last = max([case.search_to, *(d.astimezone(zone).date() for d in [summary.last] if d)])
         summary.chart_svg = monthly_chart_svg(
             monthly[summary.channel],
             months_between(first, last),

@@ -19,6 +19,7 @@ from cases.models import Case, Channel, OrganisationProfile
 
 from .content import (
     EVENT_FIELDS,
+    account_zone,
     case_coverage,
     channel_summaries,
     event_html,
@@ -122,13 +123,15 @@ def render_report(
         }
         timings = Timings()
         event_count = case.events.count()
+        zone = account_zone(case)
         context = {
             "case": case,
             "profile": profile,
             "version": version,
             "generated_at": generated_at,
             "answered_on": timezone.localdate(generated_at),
-            "summaries": channel_summaries(case),
+            "summaries": channel_summaries(case, zone),
+            "zone": zone,
             "coverage": coverage,
             "gaps": coverage.gaps_statement(),
             "acknowledgement": acknowledgement,

@@ -10,11 +10,11 @@ from pathlib import Path
 from celery import shared_task
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from cases.audit import audit_append
-from cases.models import AuditAction, Case, Report, ReportStatus
+from cases.models import AuditAction, Case, Report, ReportStatus, WindowStatus
 from cases.services import CaseRuleError, case_change_status
 from cases.workflow import CaseStatus, TransitionNotAllowed
 
@@ -73,14 +73,37 @@ def report_request(*, case: Case, actor, acknowledge_gaps: bool = False) -> Repo
     return report
 
 
-def report_build(report_id: int) -> Report:
+def claim_report(report_id: int) -> Report | None:
+    """Take a version to build (compare-and-set): one still generating that no worker holds, or
+    whose worker has held it longer than a build can last (it died). None when another worker has
+    it or it is made."""
+    stale = timezone.now() - timedelta(seconds=GENERATING_STALE_AFTER_SECONDS)
+    claimed = (
+        Report.objects.filter(pk=report_id, status=ReportStatus.GENERATING)
+        .filter(Q(build_started_at__isnull=True) | Q(build_started_at__lt=stale))
+        .update(build_started_at=timezone.now(), build_attempts=F("build_attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return Report.objects.select_related("case", "generated_by").get(pk=report_id)
+
+
+def _owned(report: Report) -> QuerySet[Report]:
+    """The report, if this worker's claim is still the latest."""
+    return Report.objects.filter(
+        pk=report.pk, status=ReportStatus.GENERATING, build_attempts=report.build_attempts
+    )
+
+
+def report_build(report_id: int) -> Report | None:
     """Render a requested version, store it privately, audit it and mark the case report ready.
 
-    Safe to run again (a task delivered twice): a version already made is left as it is.
+    Claimed first, so a task delivered twice (or running beside a stale twin) builds and audits a
+    version once. Returns the report as built, or None when there was nothing to do.
     """
-    report = Report.objects.select_related("case", "generated_by").get(pk=report_id)
-    if report.status != ReportStatus.GENERATING:
-        return report
+    report = claim_report(report_id)
+    if report is None:
+        return None
     case = report.case
     acknowledgement = None
     if report.acknowledged_gaps:
@@ -102,7 +125,8 @@ def report_build(report_id: int) -> Report:
             )
             if result.json_path is None or result.csv_path is None:
                 raise ReportError("The exports were not written.")
-            stem = f"v{report.version}-{timezone.now():%Y%m%d%H%M%S}"
+            # The claim's number in the names: a stale twin never overwrites these files.
+            stem = f"v{report.version}-{report.build_attempts}-{timezone.now():%Y%m%d%H%M%S}"
             for field_name, path, name in (
                 ("file", pdf_path, f"{stem}-{report.filename}"),
                 ("json_file", result.json_path, f"{stem}-events.json"),
@@ -112,19 +136,28 @@ def report_build(report_id: int) -> Report:
                     getattr(report, field_name).save(name, File(file), save=False)
     except Exception as exc:
         logger.exception("Report %s v%s failed", case.reference, report.version)
-        Report.objects.filter(pk=report.pk).update(
+        _owned(report).update(
             status=ReportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         report.refresh_from_db()
         return report
     with transaction.atomic():
-        report.status = ReportStatus.READY
-        report.sha256 = result.sha256
-        report.size = result.size
-        report.pages = result.pages
-        report.event_count = result.event_count
-        report.finished_at = timezone.now()
-        report.save()
+        recorded = _owned(report).update(
+            status=ReportStatus.READY,
+            file=report.file.name,
+            json_file=report.json_file.name,
+            csv_file=report.csv_file.name,
+            sha256=result.sha256,
+            size=result.size,
+            pages=result.pages,
+            event_count=result.event_count,
+            finished_at=timezone.now(),
+        )
+        if not recorded:
+            # A newer claim owns the version now: this build's files are not the record.
+            _delete_files(report)
+            return None
+        report.refresh_from_db()
         audit_append(
             case=case,
             actor=report.generated_by,
@@ -153,6 +186,12 @@ def report_build(report_id: int) -> Report:
     return report
 
 
+def _delete_files(report: Report) -> None:
+    for file in (report.file, report.json_file, report.csv_file):
+        if file:
+            file.storage.delete(file.name)
+
+
 def report_record_download(*, report: Report, actor, kind: str) -> None:
     """Audit that `actor` downloaded the PDF ("pdf") or an export ("json", "csv") of a version."""
     audit_append(
@@ -164,8 +203,12 @@ def report_record_download(*, report: Report, actor, kind: str) -> None:
 
 
 def has_gaps(case: Case) -> bool:
-    """True when some windows failed or never finished: a report then needs acknowledgement."""
-    return case_coverage(case).has_gaps
+    """True when some windows failed or never finished (or none was planned): a report then
+    needs acknowledgement. Two counts, not the windows themselves."""
+    counts = case.windows.aggregate(
+        total=Count("id"), done=Count("id", filter=Q(status=WindowStatus.DONE))
+    )
+    return not counts["total"] or counts["done"] < counts["total"]
 
 
 @shared_task(

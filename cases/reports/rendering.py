@@ -93,39 +93,50 @@ class RenderedPart:
     refused: list[str]
 
 
-# Set in each worker process by _init_worker: fonts are loaded once per process, not per part.
-_worker_state: dict = {}
+class _Renderer:
+    """WeasyPrint with our fetcher, fonts and stylesheets, loaded once and used for many parts.
+
+    Not shared between threads: a PartRenderer rendering in its own thread has its own, and each
+    process of a pool has one, used by one part at a time.
+    """
+
+    def __init__(self, allowed: list[str], stylesheet_urls: list[str]) -> None:
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per page
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.fetcher = _make_fetcher([Path(p) for p in allowed])
+        self.font_config = FontConfiguration()
+        self.stylesheets = [
+            CSS(url=url, url_fetcher=self.fetcher, font_config=self.font_config)
+            for url in stylesheet_urls
+        ]
+
+    def render(self, part: Part, out_path: str, base_url: str) -> RenderedPart:
+        from weasyprint import HTML
+
+        self.fetcher.refused = []
+        document = HTML(string=part.html, base_url=base_url, url_fetcher=self.fetcher).render(
+            stylesheets=self.stylesheets, font_config=self.font_config
+        )
+        # PDF/A-3b: the base of the report declares it; attachments are added when joining.
+        document.write_pdf(out_path, pdf_variant="pdf/a-3b" if part.pdfa else None)
+        pages = len(document.pages)
+        del document
+        return RenderedPart(out_path, pages, part.bookmarks, list(self.fetcher.refused))
 
 
-def _init_worker(allowed: list[str], stylesheet_urls: list[str]) -> None:
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per page
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
-    fetcher = _make_fetcher([Path(p) for p in allowed])
-    font_config = FontConfiguration()
-    _worker_state.update(
-        fetcher=fetcher,
-        font_config=font_config,
-        stylesheets=[
-            CSS(url=url, url_fetcher=fetcher, font_config=font_config) for url in stylesheet_urls
-        ],
-    )
+# The renderer of a pool process, made by the pool's initializer (fonts load once per process).
+_process_renderer: _Renderer | None = None
 
 
-def _render_part(part: Part, out_path: str, base_url: str) -> RenderedPart:
-    from weasyprint import HTML
+def _start_pool_process(allowed: list[str], stylesheet_urls: list[str]) -> None:
+    global _process_renderer
+    _process_renderer = _Renderer(allowed, stylesheet_urls)
 
-    fetcher = _worker_state["fetcher"]
-    fetcher.refused = []
-    document = HTML(string=part.html, base_url=base_url, url_fetcher=fetcher).render(
-        stylesheets=_worker_state["stylesheets"], font_config=_worker_state["font_config"]
-    )
-    # PDF/A-3b: the base of the report declares it; attachments are added when parts are joined.
-    document.write_pdf(out_path, pdf_variant="pdf/a-3b" if part.pdfa else None)
-    pages = len(document.pages)
-    del document
-    return RenderedPart(out_path, pages, part.bookmarks, list(fetcher.refused))
+
+def _render_in_pool_process(part: Part, out_path: str, base_url: str) -> RenderedPart:
+    return _process_renderer.render(part, out_path, base_url)
 
 
 class PartRenderer:
@@ -153,19 +164,19 @@ class PartRenderer:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
+                initializer=_start_pool_process,
                 initargs=(self.allowed, self.stylesheet_urls),
             )
+            self._renderer = None
         else:
             self._pool = None
-            _init_worker(self.allowed, self.stylesheet_urls)
+            self._renderer = _Renderer(self.allowed, self.stylesheet_urls)
         return self
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        else:
-            _worker_state.clear()
+        self._renderer = None
         self._tmp.cleanup()
 
     def submit(self, part: Part) -> Future:
@@ -174,8 +185,8 @@ class PartRenderer:
         if self._pool is None:
             future: Future = Future()
             try:
-                future.set_result(_render_part(part, out_path, self.base_url))
+                future.set_result(self._renderer.render(part, out_path, self.base_url))
             except Exception as exc:
                 future.set_exception(exc)
             return future
-        return self._pool.submit(_render_part, part, out_path, self.base_url)
+        return self._pool.submit(_render_in_pool_process, part, out_path, self.base_url)
