@@ -28,10 +28,8 @@ DPDP = "dpdp"
 CCPA = "ccpa"
 LGPD = "lgpd"
 
-# The period existing cases had before regimes existed, and the default of a new organisation.
+# The regime of cases logged before regimes existed, and a new organisation's default.
 DEFAULT_REGIME = GDPR
-
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three"}
 
 
 @dataclass(frozen=True)
@@ -41,15 +39,9 @@ class Period:
     months: int = 0
     days: int = 0
 
-    def __str__(self) -> str:
-        if self.months:
-            count = NUMBER_WORDS.get(self.months, str(self.months))
-            return f"{count} calendar month{'s' if self.months != 1 else ''}"
-        return f"{self.days} calendar days"
-
     @property
     def first(self) -> str:
-        """How a message names the first period: "the first month", "the first 45 days"."""
+        """How a message names the first period: "first month", "first 45 days"."""
         if self.months:
             return "first month" if self.months == 1 else f"first {self.months} months"
         return f"first {self.days} days"
