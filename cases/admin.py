@@ -54,12 +54,13 @@ class CaseAdmin(ReadOnlyAdmin):
         "reference",
         "subject_name",
         "status",
+        "regime",
         "received_on",
         "due_date",
         "assigned_officer",
         "verified_at",
     )
-    list_filter = ("status", "assigned_officer", "received_on", "due_date")
+    list_filter = ("status", "regime", "assigned_officer", "received_on", "due_date")
     search_fields = ("reference", "subject_name", "subject_email", "primary_keys")
     date_hierarchy = "received_on"
     list_select_related = ("assigned_officer",)
@@ -105,6 +106,7 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
     fieldsets = (
         ("Controller", {"fields": ("controller_name", "controller_address", "signatory")}),
         ("Contacts", {"fields": ("dpo_contact", "supervisory_authority")}),
+        ("Requests", {"fields": ("default_regime", "dpdp_response_days")}),
         (
             "Article 15 information",
             {

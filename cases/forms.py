@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .dashboard import DUE_FILTERS
-from .models import Case, Channel, VerificationMethod
+from .models import Case, Channel, OrganisationProfile, VerificationMethod
+from .regimes import REGIME_CHOICES
 from .services import EDITABLE_FIELDS
 from .workflow import MANUAL, CaseStatus
 
@@ -40,6 +41,11 @@ def officers():
         .distinct()
         .order_by("username")
     )
+
+
+def default_regime() -> str:
+    """The regime a new case gets unless the officer chooses another."""
+    return OrganisationProfile.current().default_regime
 
 
 class PrimaryKeysField(forms.CharField):
@@ -96,6 +102,7 @@ class CaseForm(forms.ModelForm):
             "search_from": "First day of activity to collect.",
             "search_to": "Last day of activity to collect (inclusive).",
             "received_on": "The day the request reached us; the deadline runs from it.",
+            "regime": "The law the request is answered under; it sets the deadline.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -106,12 +113,21 @@ class CaseForm(forms.ModelForm):
         )
         if not self.instance.pk:
             self.initial.setdefault("received_on", timezone.localdate())
+            # Read when the form is shown (not the model's default), so the profile decides.
+            self.initial["regime"] = default_regime
+        # Left out, the regime stays as it is, or a new case gets the organisation's default.
+        self.fields["regime"].required = False
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]
         if received_on > timezone.localdate():
             raise forms.ValidationError("The date received cannot be in the future.")
         return received_on
+
+    def clean_regime(self):
+        # Empty for a new case: case_create gives it the profile's default regime.
+        regime = self.cleaned_data["regime"]
+        return regime or (self.instance.regime if self.instance.pk else "")
 
     def clean_search_to(self):
         search_to = self.cleaned_data["search_to"]
@@ -167,7 +183,30 @@ class ExtendDeadlineForm(forms.Form):
         help_text="Why the request needs more time (complexity or number of requests).",
     )
     subject_told_on = forms.DateField(
-        label="Subject told on", widget=DateInput(), help_text="Must be within the first month."
+        label="Subject told on",
+        widget=DateInput(),
+        help_text="Within the first period: by the first deadline.",
+    )
+
+
+class PauseClockForm(forms.Form):
+    asked_on = forms.DateField(
+        label="Clarification asked for on",
+        widget=DateInput(),
+        help_text="The day we asked the subject which information or processing they mean.",
+    )
+    question = forms.CharField(
+        label="What was asked",
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ResumeClockForm(forms.Form):
+    answered_on = forms.DateField(
+        label="Answer received on",
+        widget=DateInput(),
+        help_text="The days from asking to this one, both included, are added to the deadline.",
     )
 
 
@@ -197,6 +236,7 @@ class CaseFilterForm(forms.Form):
     due = forms.ChoiceField(
         label="Deadline", choices=[("", "Any deadline"), *DUE_FILTERS.items()], required=False
     )
+    regime = forms.ChoiceField(choices=[("", "Any regime"), *REGIME_CHOICES], required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import audit_append
-from .deadlines import due_date_for, extended_due_date_for
-from .models import AuditAction, Case, CaseNote, ReferenceCounter
+from .deadlines import days_stopped, due_date_for, extended_due_date_for
+from .models import AuditAction, Case, CaseNote, OrganisationProfile, ReferenceCounter
+from .regimes import REGIMES
 from .workflow import ANSWERED, FINISHED, NEEDS_REASON, CaseStatus, check_transition
 
 # Fields an officer may edit after intake; changes are audited with old and new values.
@@ -19,6 +20,7 @@ EDITABLE_FIELDS = (
     "search_from",
     "search_to",
     "received_on",
+    "regime",
     "assigned_officer",
     "restricted",
 )
@@ -46,6 +48,26 @@ def _lock_and_refresh(case: Case) -> None:
     case.refresh_from_db()
 
 
+def _deadline(case: Case) -> date:
+    """The case's due date from its regime, receipt, extension and the days its clock stopped:
+    the one formula every change to those goes through."""
+    if case.is_extended:
+        return extended_due_date_for(
+            case.received_on, case.regime, days_not_counted=case.days_not_counted
+        )
+    published = (
+        OrganisationProfile.current().dpdp_response_days
+        if case.regime_rules.published_period
+        else None
+    )
+    return due_date_for(
+        case.received_on,
+        case.regime,
+        days_not_counted=case.days_not_counted,
+        response_days=published,
+    )
+
+
 def _audit_value(value):
     if hasattr(value, "get_username"):
         return value.get_username()
@@ -63,11 +85,13 @@ def case_create(
     search_from: date,
     search_to: date,
     received_on: date,
+    regime: str | None = None,
     assigned_officer=None,
     restricted: bool = False,
 ) -> Case:
-    """Log a new request (already validated by CaseForm) with its legal deadline."""
-    case = Case.objects.create(
+    """Log a new request (already validated by CaseForm) with its legal deadline, under
+    `regime`, or the organisation profile's default regime when none is given."""
+    case = Case(
         reference=next_reference(timezone.localdate().year),
         subject_name=subject_name,
         subject_email=subject_email,
@@ -76,16 +100,19 @@ def case_create(
         search_from=search_from,
         search_to=search_to,
         received_on=received_on,
-        due_date=due_date_for(received_on),
+        regime=regime or OrganisationProfile.current().default_regime,
         assigned_officer=assigned_officer,
         restricted=restricted,
     )
+    case.due_date = _deadline(case)
+    case.save(force_insert=True)
     audit_append(
         case=case,
         actor=actor,
         action=AuditAction.CREATED,
         details={
             "received_on": received_on,
+            "regime": case.regime,
             "due_date": case.due_date,
             "channels": channels,
             "search_from": search_from,
@@ -118,16 +145,18 @@ def case_update(*, case: Case, actor, **changes) -> Case:
             "Collection has started: only the assigned officer and the restriction can change now. "
             "Log a new request for a different search."
         )
+    if "regime" in diff and (case.is_extended or case.days_not_counted):
+        raise CaseRuleError(
+            f"The deadline was extended or its clock stopped under "
+            f"{REGIMES[case.regime].label}; the regime can no longer change."
+        )
     old_due_date = case.due_date
     for name, value in changes.items():
         setattr(case, name, value)
-    if "received_on" in diff:
-        case.due_date = (
-            extended_due_date_for(case.received_on)
-            if case.is_extended
-            else due_date_for(case.received_on)
-        )
-        diff["due_date"] = {"old": old_due_date, "new": case.due_date}
+    if {"received_on", "regime"} & set(diff):
+        case.due_date = _deadline(case)
+        if case.due_date != old_due_date:
+            diff["due_date"] = {"old": old_due_date, "new": case.due_date}
     case.save(update_fields=[*changes, "due_date", "updated_at"])
     audit_append(case=case, actor=actor, action=AuditAction.UPDATED, details={"changes": diff})
     return case
@@ -167,29 +196,41 @@ def case_verify_identity(*, case: Case, actor, method: str, notes: str = "") -> 
 
 @transaction.atomic
 def case_extend_deadline(*, case: Case, actor, reason: str, subject_told_on: date) -> Case:
-    """Extend by two further months (Art. 12(3)): once, before the first deadline passes."""
+    """Extend the deadline once, as the case's regime allows (GDPR Art. 12(3): by two further
+    months; CCPA: by 45 days), before the first deadline passes, with the reason, the subject
+    told within the first period."""
     _lock_and_refresh(case)
     today = timezone.localdate()
+    rules = case.regime_rules
+    if not rules.extension:
+        raise CaseRuleError(f"{rules.label} provides no extension of the deadline.")
     if case.is_extended:
         raise CaseRuleError("This case has already been extended; the law allows one extension.")
     if case.is_finished:
         raise CaseRuleError("This case is finished; there is no deadline to extend.")
+    if case.clock_paused_on:
+        raise CaseRuleError(
+            "The clock is stopped for a clarification; restart it when the answer arrives, "
+            "then extend."
+        )
     if today > case.original_due_date:
         raise CaseRuleError(
             f"The deadline of {case.original_due_date:%d %b %Y} has passed; "
-            "an extension must be made within the first month."
+            f"an extension must be made within the {rules.response.first}."
         )
     if not reason.strip():
         raise CaseRuleError("Give the reason for the extension.")
     if subject_told_on > today:
         raise CaseRuleError("The date the subject was told cannot be in the future.")
     if not case.received_on <= subject_told_on <= case.original_due_date:
-        raise CaseRuleError("The subject must be told within the first month after receipt.")
+        raise CaseRuleError(
+            f"The subject must be told within the {rules.response.first} after receipt."
+        )
     old_due = case.due_date
     case.extended_on = today
     case.extension_reason = reason.strip()
     case.subject_told_of_extension_on = subject_told_on
-    case.due_date = extended_due_date_for(case.received_on)
+    case.due_date = _deadline(case)
     case.save(
         update_fields=[
             "extended_on",
@@ -208,6 +249,103 @@ def case_extend_deadline(*, case: Case, actor, reason: str, subject_told_on: dat
             "new_due_date": case.due_date,
             "reason": case.extension_reason,
             "subject_told_on": subject_told_on,
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_pause_clock(*, case: Case, actor, asked_on: date, question: str) -> Case:
+    """Stop the clock from the day the subject was asked which information or processing the
+    request is about (UK GDPR Art. 12A(5)): that day never counts, so the due date moves by one
+    now and by the rest of the wait when the clock restarts."""
+    _lock_and_refresh(case)
+    rules = case.regime_rules
+    if not rules.clock_stops:
+        raise CaseRuleError(
+            f"The clock cannot be stopped under {rules.label}: the law gives no such pause."
+        )
+    if case.is_finished:
+        raise CaseRuleError("This case is finished; there is no deadline to stop.")
+    if case.clock_paused_on:
+        raise CaseRuleError(
+            f"The clock has been stopped since {case.clock_paused_on:%d %b %Y}; restart it "
+            "when the answer arrives."
+        )
+    if not question.strip():
+        raise CaseRuleError("Say what the subject was asked to clarify.")
+    if asked_on > timezone.localdate():
+        raise CaseRuleError("The day the clarification was asked for cannot be in the future.")
+    if asked_on < case.received_on:
+        raise CaseRuleError("The clarification cannot have been asked for before receipt.")
+    if case.clock_resumed_on and asked_on <= case.clock_resumed_on:
+        raise CaseRuleError(
+            f"The clock last restarted on {case.clock_resumed_on:%d %b %Y}; a new "
+            "clarification must be asked for after that day."
+        )
+    if asked_on > case.due_date:
+        raise CaseRuleError(
+            f"The deadline of {case.due_date:%d %b %Y} had passed by then; the clock stops only "
+            "while it runs."
+        )
+    old_due = case.due_date
+    case.clock_paused_on = asked_on
+    case.due_date = _deadline(case)
+    case.save(update_fields=["clock_paused_on", "due_date", "updated_at"])
+    audit_append(
+        case=case,
+        actor=actor,
+        action=AuditAction.CLOCK_PAUSED,
+        details={
+            "asked_on": asked_on,
+            "question": question.strip(),
+            "old_due_date": old_due,
+            "new_due_date": case.due_date,
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_resume_clock(*, case: Case, actor, answered_on: date) -> Case:
+    """Restart the clock on the day the clarification arrived: the days from asking to the answer,
+    both included, do not count (UK GDPR Art. 12A(5)(b)), and the due date moves by them."""
+    _lock_and_refresh(case)
+    if not case.clock_paused_on:
+        raise CaseRuleError("The clock is running; there is nothing to restart.")
+    if answered_on > timezone.localdate():
+        raise CaseRuleError("The day the answer arrived cannot be in the future.")
+    if answered_on < case.clock_paused_on:
+        raise CaseRuleError(
+            f"The answer cannot have arrived before the clarification was asked for "
+            f"({case.clock_paused_on:%d %b %Y})."
+        )
+    old_due = case.due_date
+    asked_on = case.clock_paused_on
+    stopped = days_stopped(asked_on, answered_on)
+    case.clock_paused_days += stopped
+    case.clock_paused_on = None
+    case.clock_resumed_on = answered_on
+    case.due_date = _deadline(case)
+    case.save(
+        update_fields=[
+            "clock_paused_days",
+            "clock_paused_on",
+            "clock_resumed_on",
+            "due_date",
+            "updated_at",
+        ]
+    )
+    audit_append(
+        case=case,
+        actor=actor,
+        action=AuditAction.CLOCK_RESUMED,
+        details={
+            "asked_on": asked_on,
+            "answered_on": answered_on,
+            "days_not_counted": stopped,
+            "old_due_date": old_due,
+            "new_due_date": case.due_date,
         },
     )
     return case

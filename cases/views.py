@@ -21,6 +21,8 @@ from .forms import (
     CaseForm,
     ExtendDeadlineForm,
     NoteForm,
+    PauseClockForm,
+    ResumeClockForm,
     StatusForm,
     VerifyIdentityForm,
 )
@@ -56,6 +58,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(status=status)
         if filters.cleaned_data["officer"]:
             cases = cases.filter(assigned_officer=filters.cleaned_data["officer"])
+        if filters.cleaned_data["regime"]:
+            cases = cases.filter(regime=filters.cleaned_data["regime"])
         cases = filter_by_due(cases, filters.cleaned_data["due"])
     counts = dict(
         access.visible_cases(request.user)
@@ -134,6 +138,8 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
             initial={"method": case.verification_method, "notes": case.verification_notes}
         ),
         "extend_form": forms.get("extend_form") or ExtendDeadlineForm(),
+        "pause_form": forms.get("pause_form") or PauseClockForm(),
+        "resume_form": forms.get("resume_form") or ResumeClockForm(),
         "status_form": forms.get("status_form") or StatusForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "collect_form": forms.get("collect_form"),
@@ -237,6 +243,18 @@ def _extend(*, case, actor, data):
     return f"Deadline extended to {case.due_date:%d %b %Y}."
 
 
+def _pause_clock(*, case, actor, data):
+    services.case_pause_clock(
+        case=case, actor=actor, asked_on=data["asked_on"], question=data["question"]
+    )
+    return "Clock stopped until the subject's answer arrives."
+
+
+def _resume_clock(*, case, actor, data):
+    services.case_resume_clock(case=case, actor=actor, answered_on=data["answered_on"])
+    return f"Clock restarted; due {case.due_date:%d %b %Y}."
+
+
 def _change_status(*, case, actor, data):
     services.case_change_status(
         case=case, actor=actor, status=data["status"], reason=data["reason"]
@@ -251,6 +269,8 @@ def _add_note(*, case, actor, data):
 
 case_verify = _case_action(VerifyIdentityForm, "verify_form", _verify)
 case_extend = _case_action(ExtendDeadlineForm, "extend_form", _extend)
+case_pause_clock = _case_action(PauseClockForm, "pause_form", _pause_clock)
+case_resume_clock = _case_action(ResumeClockForm, "resume_form", _resume_clock)
 case_status = _case_action(StatusForm, "status_form", _change_status)
 case_note = _case_action(NoteForm, "note_form", _add_note)
 

@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 
 def cases_due_for_reminder(today: date) -> QuerySet[Case]:
     """Open cases with an active officer with an email, due within the window or overdue, not
-    yet reminded about today."""
+    yet reminded about today; not while the clock is stopped for a clarification."""
     return (
-        Case.objects.open()
+        Case.objects.clock_running()
         .filter(
             assigned_officer__is_active=True,
             due_date__lte=today + timedelta(days=settings.REMINDER_DAYS_AHEAD),

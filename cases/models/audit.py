@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     IDENTITY_VERIFIED = "identity_verified", "Identity verified"
     STATUS_CHANGED = "status_changed", "Status changed"
     EXTENDED = "extended", "Deadline extended"
+    CLOCK_PAUSED = "clock_paused", "Clock stopped for a clarification"
+    CLOCK_RESUMED = "clock_resumed", "Clock restarted"
     NOTE_ADDED = "note_added", "Note added"
     COLLECTION_STARTED = "collection_started", "Collection started"
     COLLECTION_RETRIED = "collection_retried", "Failed windows retried"

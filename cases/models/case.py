@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..deadlines import due_date_for
+from ..regimes import DEFAULT_REGIME, REGIME_CHOICES, REGIMES, Regime
 from ..workflow import FINISHED, CaseStatus
 
 
@@ -36,6 +37,10 @@ class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status__in=FINISHED)
 
+    def clock_running(self):
+        """Open cases whose deadline is running (not stopped for a clarification)."""
+        return self.open().filter(clock_paused_on__isnull=True)
+
 
 class Case(models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
@@ -48,7 +53,18 @@ class Case(models.Model):
     search_from = models.DateField("search from")
     search_to = models.DateField("search to")
     received_on = models.DateField()
+    regime = models.CharField(
+        max_length=10,
+        choices=REGIME_CHOICES,
+        default=DEFAULT_REGIME,
+        help_text="The law the request is answered under; it sets the deadline.",
+    )
     due_date = models.DateField(db_index=True)
+    # The clock stopped while a clarification asked of the subject is awaited (where the regime
+    # allows it): since when, when it last restarted, and the days that did not count in all.
+    clock_paused_on = models.DateField("clock stopped on", null=True, blank=True)
+    clock_resumed_on = models.DateField("clock restarted on", null=True, blank=True)
+    clock_paused_days = models.PositiveIntegerField("days the clock was stopped", default=0)
     extended_on = models.DateField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
     subject_told_of_extension_on = models.DateField(null=True, blank=True)
@@ -103,8 +119,21 @@ class Case(models.Model):
         return reverse("cases:detail", args=[self.reference])
 
     @property
+    def regime_rules(self) -> Regime:
+        return REGIMES[self.regime]
+
+    @property
+    def days_not_counted(self) -> int:
+        """Days added to the deadline for clarifications awaited; a stopped clock already has the
+        day the clarification was asked for, which never counts."""
+        return self.clock_paused_days + (1 if self.clock_paused_on else 0)
+
+    @property
     def original_due_date(self):
-        return due_date_for(self.received_on)
+        """The first deadline, before any extension: the subject must be told of one by then."""
+        if not self.is_extended:
+            return self.due_date
+        return due_date_for(self.received_on, self.regime, days_not_counted=self.days_not_counted)
 
     @property
     def is_extended(self) -> bool:
@@ -119,6 +148,9 @@ class Case(models.Model):
         return self.verified_at is not None
 
     def days_left(self, today=None) -> int:
+        """Days to the deadline; while the clock is stopped, the days it stopped with."""
+        if self.clock_paused_on:
+            return (self.due_date - self.clock_paused_on).days
         return (self.due_date - (today or timezone.localdate())).days
 
     def channel_labels(self) -> list[str]:

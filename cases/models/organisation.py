@@ -1,7 +1,10 @@
 """The organisation answering requests: who the controller is, and the Art. 15 information
 every report carries unless the profile says otherwise."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from ..regimes import DEFAULT_REGIME, DPDP, REGIME_CHOICES, REGIMES
 
 ART15_DEFAULTS = {
     "controller_name": "Example Marketing Ltd",
@@ -99,6 +102,22 @@ class OrganisationProfile(models.Model):
         default=ART15_DEFAULTS["signatory"],
         help_text="Who signs the cover letter.",
     )
+    default_regime = models.CharField(
+        max_length=10,
+        choices=REGIME_CHOICES,
+        default=DEFAULT_REGIME,
+        help_text="The law new requests are logged under unless the officer chooses another.",
+    )
+    dpdp_response_days = models.PositiveSmallIntegerField(
+        "DPDP response period (days)",
+        default=REGIMES[DPDP].response.days,
+        validators=[MinValueValidator(1), MaxValueValidator(REGIMES[DPDP].response.days)],
+        help_text=(
+            "The period you publish for answering Data Principals under Rule 14(3) of the DPDP "
+            f"Rules 2025: at most {REGIMES[DPDP].response.days} days. Applies to DPDP cases "
+            "logged after a change."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -116,6 +135,11 @@ class OrganisationProfile(models.Model):
         """The profile, created with the defaults the first time it is asked for."""
         profile, _ = cls.objects.get_or_create(pk=1)
         return profile
+
+    @classmethod
+    def current(cls) -> "OrganisationProfile":
+        """The profile as it stands, or its defaults when none was saved (no row is created)."""
+        return cls.objects.filter(pk=1).first() or cls()
 
     @property
     def is_default(self) -> bool:

@@ -10,6 +10,9 @@ def days_left_badge(case, today=None):
     if case.is_finished:
         return {"finished": True}
     days = case.days_left(today or timezone.localdate())
+    if case.clock_paused_on:
+        text = f"Clock stopped, {days} day{'s' if days != 1 else ''} left"
+        return {"finished": False, "tone": "muted", "text": text, "due_date": case.due_date}
     if days < 0:
         tone, text = "danger", f"{-days} day{'s' if days != -1 else ''} overdue"
     elif days == 0:
@@ -18,6 +21,12 @@ def days_left_badge(case, today=None):
         tone = "warning" if days <= 7 else "ok"
         text = f"{days} day{'s' if days != 1 else ''} left"
     return {"finished": False, "tone": tone, "text": text, "due_date": case.due_date}
+
+
+@register.inclusion_tag("includes/regime_badge.html")
+def regime_badge(case):
+    """The law the case is answered under."""
+    return {"regime": case.regime_rules}
 
 
 @register.inclusion_tag("includes/status_badge.html")

@@ -45,6 +45,8 @@ EXPECTED = {
     "cases:edit": ("get", LOGIN, DENIED, DENIED, OK),
     "cases:verify": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:extend": ("post", LOGIN, DENIED, DENIED, OK),
+    "cases:clock_pause": ("post", LOGIN, DENIED, DENIED, OK),
+    "cases:clock_resume": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:status": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:note": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:collect": ("post", LOGIN, DENIED, DENIED, OK),

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.forms import CaseForm
+from cases.regimes import REGIMES
 from cases.services import case_create
 
 
@@ -18,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--to", required=True, dest="search_to", help="YYYY-MM-DD")
         parser.add_argument("--received", dest="received_on", help="YYYY-MM-DD (default: today)")
         parser.add_argument("--officer", help="Username of the assigned officer")
+        parser.add_argument(
+            "--regime",
+            choices=list(REGIMES),
+            help="The law the request is answered under (default: the organisation profile's)",
+        )
 
     def handle(self, *args, **options):
         officer = None
@@ -33,6 +39,7 @@ class Command(BaseCommand):
             "search_from": options["search_from"],
             "search_to": options["search_to"],
             "received_on": options["received_on"] or timezone.localdate().isoformat(),
+            "regime": options["regime"] or "",
             "assigned_officer": officer.pk if officer else "",
         }
         form = CaseForm(data)
