@@ -255,6 +255,16 @@ class DeliveryAdmin(ReadOnlyAdmin):
     inlines = [LinkAccessInline]
 
 
+@admin.register(LinkAccess)
+class LinkAccessAdmin(ReadOnlyAdmin):
+    case_path = "delivery__case__"
+    list_display = ("at", "delivery", "action", "detail")
+    list_filter = ("action", "at")
+    search_fields = ("delivery__case__reference",)
+    list_select_related = ("delivery__case",)
+    exclude = ("address_hash",)
+
+
 @admin.register(HarvestWindow)
 class HarvestWindowAdmin(ReadOnlyAdmin):
     list_display = (
