@@ -541,16 +541,18 @@ def _failed_attempt(delivery: Delivery, token: int, failure: mail.MailFailure) -
 
 @shared_task(
     name="cases.tasks.delivery_send_task",
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
+    max_retries=None,  # the delivery counts its attempts (REPORT_SEND_ATTEMPTS)
 )
-def delivery_send_task(delivery_id: int, sealed_passphrase: str | None = None) -> None:
+def delivery_send_task(self, delivery_id: int, sealed_passphrase: str | None = None) -> None:
     passphrase = encryption.decrypt(sealed_passphrase) if sealed_passphrase else None
     result = delivery_send(delivery_id, passphrase=passphrase)
     if result.outcome == "retry":
-        # No passphrase: the encrypted PDF was kept by the first try.
-        delivery_send_task.apply_async((delivery_id,), countdown=result.retry_in)
+        # On the same queue; without the passphrase: the first try kept the encrypted PDF.
+        raise self.retry(args=(delivery_id,), kwargs={}, countdown=result.retry_in)
 
 
 # The watchdog (beat): sends whose worker was lost.
@@ -559,7 +561,9 @@ def delivery_send_task(delivery_id: int, sealed_passphrase: str | None = None) -
 def delivery_watchdog(*, older_than: timedelta | None = None) -> list[int]:
     """Queue again deliveries whose worker was lost; mark "uncertain" those lost while handing
     the email over. Returns the ids queued again."""
-    stale = timezone.now() - (older_than or timedelta(seconds=settings.REPORT_SEND_STALE_SECONDS))
+    if older_than is None:
+        older_than = timedelta(seconds=settings.REPORT_SEND_STALE_SECONDS)
+    stale = timezone.now() - older_than
     queued = []
     for delivery in Delivery.objects.filter(
         outcome=DeliveryOutcome.SENDING, claimed_at__lt=stale
@@ -587,8 +591,12 @@ def delivery_watchdog(*, older_than: timedelta | None = None) -> list[int]:
                     )
         elif fenced.update(outcome=DeliveryOutcome.PENDING, next_attempt_at=None):
             queued.append(delivery.pk)
-    never_taken = Delivery.objects.filter(outcome=DeliveryOutcome.PENDING).filter(
-        Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
+    never_taken = (
+        Delivery.objects.filter(outcome=DeliveryOutcome.PENDING)
+        .filter(
+            Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
+        )
+        .exclude(pk__in=queued)
     )
     for delivery in never_taken:
         if delivery.encrypted and not delivery.file:
