@@ -163,6 +163,7 @@ def report_send(request: HttpRequest, reference: str, version: int) -> HttpRespo
     if requested not in DeliveryChannel.values:
         requested = settings.REPORT_DELIVERY_DEFAULT
     channel = delivery.channel_for(found, requested)
+    too_large = found.size > settings.REPORT_MAX_ATTACHMENT_BYTES
     # Made for this showing only: the form carries them to the send, nothing keeps them.
     passphrase = delivery.new_passphrase() if channel == DeliveryChannel.ATTACHMENT else ""
     token = delivery.new_request_token()
@@ -175,10 +176,10 @@ def report_send(request: HttpRequest, reference: str, version: int) -> HttpRespo
             "report": found,
             "form": form,
             "channel": channel,
-            "forced_link": channel != requested,
+            "too_large": too_large,
             "passphrase": passphrase,
             "other_channel": None
-            if found.size > settings.REPORT_MAX_ATTACHMENT_BYTES
+            if too_large
             else next(c for c in DeliveryChannel if c != channel),
             "link_days": settings.REPORT_LINK_DAYS,
             "code_minutes": links.CODE_MINUTES,
