@@ -172,11 +172,14 @@ def send_refusal(case: Case, report: Report) -> str | None:
     if report.status != ReportStatus.READY:
         return "This report version is not ready to send."
     recent = timezone.now() - timedelta(seconds=GENERATING_STALE_AFTER_SECONDS)
-    if case.reports.filter(status=ReportStatus.GENERATING, created_at__gt=recent).exists():
+    others = case.reports.filter(
+        Q(status=ReportStatus.READY) | Q(status=ReportStatus.GENERATING, created_at__gt=recent)
+    ).values_list("pk", "version", "status")
+    if any(status == ReportStatus.GENERATING for _pk, _version, status in others):
         return "A newer version is being generated: wait for it, then send that one."
-    latest = case.reports.filter(status=ReportStatus.READY).order_by("-version").first()
-    if latest is not None and latest.pk != report.pk:
-        return f"Version {latest.version} is newer: send that one."
+    latest = max((version, pk) for pk, version, _status in others)
+    if latest[1] != report.pk:
+        return f"Version {latest[0]} is newer: send that one."
     if case.status not in SENDABLE:
         return (
             f"The case is {CaseStatus(case.status).label.lower()}: generate the report again "
@@ -200,9 +203,6 @@ def delivery_request(
 
     Raises DeliveryRefused, with the reason, when it may not be sent now.
     """
-    existing = Delivery.objects.filter(request_token=request_token).first()
-    if existing is not None:
-        return existing, False
     channel = channel_for(report, channel)
     encrypted = channel == DeliveryChannel.ATTACHMENT
     if encrypted and not passphrase:
@@ -214,28 +214,10 @@ def delivery_request(
             existing = Delivery.objects.filter(request_token=request_token).first()
             if existing is not None:
                 return existing, False
-            report = Report.objects.select_related("case").get(pk=report.pk)
-            problem = send_refusal(case, report)
+            problem = send_refusal(case, report) or _blocking_delivery(report, channel)
             if problem:
                 raise DeliveryRefused(problem)
-            if case.deliveries.filter(
-                outcome__in=(DeliveryOutcome.PENDING, DeliveryOutcome.SENDING)
-            ).exists():
-                raise DeliveryRefused(
-                    "Another send of this case is under way: wait for its outcome."
-                )
-            _close_expired_links(report)
-            done = report.deliveries.filter(
-                channel=channel, outcome=DeliveryOutcome.SENT, revoked_at__isnull=True
-            ).first()
-            if done is not None:
-                raise DeliveryRefused(
-                    f"This version was already sent to {done.recipient} by "
-                    f"{DeliveryChannel(channel).label.lower()} on "
-                    f"{timezone.localtime(done.sent_at):%d %b %Y %H:%M}."
-                    + (" Revoke that link first to send a new one." if channel == "link" else "")
-                )
-            delivery = Delivery.objects.create(
+            delivery = Delivery(
                 case=case,
                 report=report,
                 channel=channel,
@@ -246,7 +228,7 @@ def delivery_request(
             )
             if channel == DeliveryChannel.LINK:
                 delivery.link_hash = links.link_hash(links.link_secret(delivery))
-                delivery.save(update_fields=["link_hash"])
+            delivery.save()
             audit_append(
                 case=case,
                 actor=actor,
@@ -272,15 +254,29 @@ def delivery_request(
     return delivery, True
 
 
-def _close_expired_links(report: Report) -> None:
-    """An expired link no longer counts as live: mark it so a new one can be sent."""
-    Delivery.objects.filter(
-        report=report,
-        channel=DeliveryChannel.LINK,
-        outcome=DeliveryOutcome.SENT,
-        revoked_at__isnull=True,
-        expires_at__lte=timezone.now(),
-    ).update(revoked_at=timezone.now(), revoke_reason="Expired.")
+def _blocking_delivery(report: Report, channel: str) -> str | None:
+    """Why another delivery of the case stands in the way: one under way (any version or
+    channel), or this version already sent this way. An expired link no longer counts: it is
+    marked so, and a new one may go."""
+    now = timezone.now()
+    under_way = (DeliveryOutcome.PENDING, DeliveryOutcome.SENDING)
+    for other in report.case.deliveries.filter(
+        Q(outcome__in=under_way)
+        | Q(report=report, channel=channel, outcome=DeliveryOutcome.SENT, revoked_at__isnull=True)
+    ):
+        if other.outcome in under_way:
+            return "Another send of this case is under way: wait for its outcome."
+        if other.is_link and other.link_state(now) == "expired":
+            other.revoked_at, other.revoke_reason = now, "Expired."
+            other.save(update_fields=["revoked_at", "revoke_reason"])
+            continue
+        return (
+            f"This version was already sent to {other.recipient} by "
+            f"{other.get_channel_display().lower()} on "
+            f"{timezone.localtime(other.sent_at):%d %b %Y %H:%M}."
+            + (" Revoke that link first to send a new one." if other.is_link else "")
+        )
+    return None
 
 
 # Sending (the worker).
