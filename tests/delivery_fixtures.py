@@ -30,6 +30,7 @@ def use_private_dir(monkeypatch, folder) -> None:
 def dpo_profile() -> OrganisationProfile:
     profile = OrganisationProfile.load()
     profile.controller_name, profile.dpo_email = CONTROLLER, DPO_EMAIL
+    profile.dpo_contact = f"Data Protection Officer\n{DPO_EMAIL}\n2 Market Street, Leeds LS1 6DT"
     profile.save()
     return profile
 
