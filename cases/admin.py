@@ -10,6 +10,7 @@ from .models import (
     DeadlineReminder,
     Delivery,
     HarvestWindow,
+    LinkAccess,
     OrganisationProfile,
     Report,
 )
@@ -105,7 +106,7 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
     list_display = ("controller_name", "signatory", "updated_at")
     fieldsets = (
         ("Controller", {"fields": ("controller_name", "controller_address", "signatory")}),
-        ("Contacts", {"fields": ("dpo_contact", "supervisory_authority")}),
+        ("Contacts", {"fields": ("dpo_email", "dpo_contact", "supervisory_authority")}),
         ("Requests", {"fields": ("default_regime", "dpdp_response_days")}),
         (
             "Article 15 information",
@@ -143,7 +144,18 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
 class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
-    fields = ("created_at", "recipient", "encrypted", "outcome", "attempts", "sent_at", "error")
+    fields = ("created_at", "recipient", "channel", "encrypted", "outcome", "cause", "sent_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LinkAccessInline(admin.TabularInline):
+    model = LinkAccess
+    extra = 0
+    fields = ("at", "action", "detail")
     readonly_fields = fields
     can_delete = False
 
@@ -195,32 +207,64 @@ class ReportAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    case_path = "report__case__"
     list_display = (
+        "case",
         "report",
         "recipient",
+        "channel",
         "outcome",
+        "cause",
         "encrypted",
         "attempts",
         "created_at",
         "sent_at",
         "sent_by",
     )
-    list_filter = ("outcome", "encrypted", "created_at")
-    search_fields = ("report__case__reference", "recipient")
+    list_filter = ("outcome", "channel", "encrypted", "created_at")
+    search_fields = ("case__reference", "recipient")
     date_hierarchy = "created_at"
-    list_select_related = ("report__case", "sent_by")
+    list_select_related = ("case", "report__case", "sent_by")
+    # Secrets stay out: the link's hash, the code's hash, the request token.
     readonly_fields = (
+        "case",
+        "document",
         "report",
+        "channel",
         "recipient",
         "encrypted",
         "outcome",
-        "attempts",
+        "cause",
         "error",
+        "attempts",
+        "claim",
+        "claimed_at",
+        "handing_over_since",
+        "next_attempt_at",
         "sent_by",
         "created_at",
         "sent_at",
+        "sha256",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+        "revoke_reason",
+        "wrong_codes",
+        "passphrase_given_via",
+        "passphrase_given_at",
+        "passphrase_given_by",
     )
+    exclude = ("file", "request_token", "link_hash", "code_hash", "code_expires_at")
+    inlines = [LinkAccessInline]
+
+
+@admin.register(LinkAccess)
+class LinkAccessAdmin(ReadOnlyAdmin):
+    case_path = "delivery__case__"
+    list_display = ("at", "delivery", "action", "detail")
+    list_filter = ("action", "at")
+    search_fields = ("delivery__case__reference",)
+    list_select_related = ("delivery__case",)
+    exclude = ("address_hash",)
 
 
 @admin.register(HarvestWindow)

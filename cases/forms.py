@@ -10,7 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .dashboard import DUE_FILTERS
-from .models import Case, Channel, OrganisationProfile, VerificationMethod
+from .models import (
+    Case,
+    Channel,
+    DeliveryChannel,
+    OrganisationProfile,
+    PassphraseHandoff,
+    VerificationMethod,
+)
 from .regimes import REGIME_CHOICES
 from .services import EDITABLE_FIELDS
 from .workflow import MANUAL, CaseStatus
@@ -253,8 +260,42 @@ class GenerateReportForm(forms.Form):
 
 
 class SendReportForm(forms.Form):
-    encrypt = forms.BooleanField(
+    """The confirmation step's form: what the officer confirmed, and the one-time token and
+    passphrase made when the step was shown (the passphrase is stored nowhere)."""
+
+    channel = forms.ChoiceField(choices=DeliveryChannel.choices, widget=forms.HiddenInput)
+    token = forms.RegexField(regex=r"^[A-Za-z0-9_-]{20,64}$", widget=forms.HiddenInput)
+    passphrase = forms.RegexField(
+        regex=r"^[a-z0-9]{5}(-[a-z0-9]{5}){4}$", required=False, widget=forms.HiddenInput
+    )
+    noted = forms.BooleanField(
         required=False,
-        label="Encrypt the PDF with a passphrase (AES-256)",
-        help_text="The passphrase is shown once, here, to be given to the subject another way.",
+        label="I have written the passphrase down, to give it to the subject another way",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("channel") == DeliveryChannel.ATTACHMENT:
+            if not cleaned.get("passphrase"):
+                raise forms.ValidationError("The passphrase is missing: start again.")
+            if not cleaned.get("noted"):
+                self.add_error("noted", "Write the passphrase down first: it is not shown again.")
+        return cleaned
+
+
+class PassphraseHandoffForm(forms.Form):
+    via = forms.ChoiceField(label="How was it given?", choices=PassphraseHandoff.choices)
+    given_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class LinkCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
     )

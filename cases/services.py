@@ -26,6 +26,8 @@ EDITABLE_FIELDS = (
 )
 # Once collection starts, what was searched for must stay what the data was collected for.
 EDITABLE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.IDENTITY_VERIFIED})
+# What an identity verification vouches for: changing any of them undoes the verification.
+VERIFIED_FIELDS = ("subject_name", "subject_email", "primary_keys")
 
 
 class CaseRuleError(Exception):
@@ -127,7 +129,11 @@ def case_create(
 
 @transaction.atomic
 def case_update(*, case: Case, actor, **changes) -> Case:
-    """Change intake fields (validated by CaseForm); records old and new values of each change."""
+    """Change intake fields (validated by CaseForm); records old and new values of each change.
+
+    Changing the subject's name, email or primary keys after identity verification undoes the
+    verification (audited): it must be done again before a report can be sent.
+    """
     _lock_and_refresh(case)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -157,9 +163,32 @@ def case_update(*, case: Case, actor, **changes) -> Case:
         case.due_date = _deadline(case)
         if case.due_date != old_due_date:
             diff["due_date"] = {"old": old_due_date, "new": case.due_date}
-    case.save(update_fields=[*changes, "due_date", "updated_at"])
+    unverified = sorted(set(diff) & set(VERIFIED_FIELDS)) if case.is_verified else []
+    old_status = case.status
+    undone = _clear_verification(case) if unverified else ()
+    case.save(update_fields=[*changes, "due_date", "updated_at", *undone])
     audit_append(case=case, actor=actor, action=AuditAction.UPDATED, details={"changes": diff})
+    if unverified:
+        audit_append(
+            case=case,
+            actor=actor,
+            action=AuditAction.VERIFICATION_CLEARED,
+            details={"changed": unverified, "from": old_status, "to": case.status},
+        )
     return case
+
+
+def _clear_verification(case: Case) -> tuple[str, ...]:
+    """Undo the identity verification (it vouched for a subject the case no longer names);
+    return the fields changed."""
+    case.verification_method = ""
+    case.verification_notes = ""
+    case.verified_by = None
+    case.verified_at = None
+    if case.status == CaseStatus.IDENTITY_VERIFIED:
+        check_transition(case.status, CaseStatus.RECEIVED)
+        case.status = CaseStatus.RECEIVED
+    return ("verification_method", "verification_notes", "verified_by", "verified_at", "status")
 
 
 @transaction.atomic

@@ -31,4 +31,19 @@ urlpatterns = [
         report_views.report_send,
         name="report_send",
     ),
+    path(
+        "<str:reference>/deliveries/<int:delivery_id>/",
+        report_views.delivery_detail,
+        name="delivery",
+    ),
+    path(
+        "<str:reference>/deliveries/<int:delivery_id>/revoke/",
+        report_views.delivery_revoke,
+        name="delivery_revoke",
+    ),
+    path(
+        "<str:reference>/deliveries/<int:delivery_id>/passphrase/",
+        report_views.delivery_passphrase,
+        name="delivery_passphrase",
+    ),
 ]

@@ -105,12 +105,20 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
         changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
         # The form has already copied the values onto `case`; compare against the stored row.
         stored = Case.objects.get(pk=case.pk)
+        was_verified = stored.is_verified
         try:
             services.case_update(case=stored, actor=request.user, **changes)
         except CaseRuleError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Changes saved.")
+            if was_verified and not stored.is_verified:
+                messages.warning(
+                    request,
+                    "The subject's details changed after their identity was verified, so the "
+                    "verification no longer holds. Verify their identity again: until then no "
+                    "report can be sent.",
+                )
             return redirect(stored)
     return render(
         request, "cases/case_form.html", {"form": form, "case": case, "title": f"Edit {reference}"}

@@ -20,7 +20,8 @@ S = CaseStatus
 # Collection may start before identity is verified; sending may not (checked where it is sent).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.IDENTITY_VERIFIED, S.COLLECTING, S.REJECTED, S.WITHDRAWN}),
-    S.IDENTITY_VERIFIED: frozenset({S.COLLECTING, S.REJECTED, S.WITHDRAWN}),
+    # Back to received when a change to the subject undoes the verification.
+    S.IDENTITY_VERIFIED: frozenset({S.RECEIVED, S.COLLECTING, S.REJECTED, S.WITHDRAWN}),
     S.COLLECTING: frozenset({S.COLLECTED, S.COLLECTION_INCOMPLETE, S.WITHDRAWN}),
     S.COLLECTED: frozenset({S.COLLECTING, S.REPORT_READY, S.WITHDRAWN}),
     S.COLLECTION_INCOMPLETE: frozenset({S.COLLECTING, S.REPORT_READY, S.WITHDRAWN}),

@@ -12,6 +12,8 @@ app.conf.imports = (
     "cases.harvest.window",
     "cases.harvest.watchdog",
     "cases.reports.generation",
+    "cases.reports.delivery",
+    "cases.reports.links",
     "cases.jobs.reminders",
     "cases.jobs.retention",
 )

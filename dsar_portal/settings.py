@@ -154,6 +154,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy@localhost")
+# Seconds to wait for the mail server before giving up (a send is then tried again later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (no server needed).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
@@ -324,6 +326,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.retention_purge_task",
         "schedule": crontab(minute=30, hour=RETENTION_PURGE_HOUR),
     },
+    "delivery-watchdog": {"task": "cases.tasks.delivery_watchdog_task", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
@@ -341,3 +344,13 @@ REPORT_SEND_ATTEMPTS = env.int("REPORT_SEND_ATTEMPTS", default=3)
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Seconds before the second try of a failed send; doubled before each further one.
 REPORT_SEND_BACKOFF_SECONDS = env.float("REPORT_SEND_BACKOFF_SECONDS", default=2.0)
+
+# Delivery to the subject: the channel the send form preselects ("attachment": the PDF,
+# encrypted, in the email; "link": a download page behind a one-time code, used anyway for a
+# PDF over REPORT_MAX_ATTACHMENT_BYTES), how many days a link works, and after how many seconds
+# a send with no outcome is taken for lost with its worker (the watchdog then acts on it).
+REPORT_DELIVERY_DEFAULT = env.str("REPORT_DELIVERY_DEFAULT", default="link")
+if REPORT_DELIVERY_DEFAULT not in ("attachment", "link"):
+    raise ImproperlyConfigured("REPORT_DELIVERY_DEFAULT must be attachment or link.")
+REPORT_LINK_DAYS = env.int("REPORT_LINK_DAYS", default=7)
+REPORT_SEND_STALE_SECONDS = env.int("REPORT_SEND_STALE_SECONDS", default=600)

@@ -15,5 +15,7 @@ urlpatterns = [
     path("admin/login/", accounts_views.admin_sign_in),
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
+    # The subject's download pages (no account: a link's secret and a one-time code).
+    path("download/", include("cases.reports.link_urls")),
     path("healthz", healthz, name="healthz"),
 ]

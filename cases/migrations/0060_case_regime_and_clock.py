@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_report_build_claim'),
+        ('cases', '0022_delivery_case_and_one_live'),
     ]
 
     operations = [

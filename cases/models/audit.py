@@ -29,6 +29,16 @@ class AuditAction(models.TextChoices):
     REPORT_SEND_FAILED = "report_send_failed", "Sending the report failed"
     EVENTS_VIEWED = "events_viewed", "Events viewed"
     DATA_PURGED = "data_purged", "Collected data and reports deleted (retention)"
+    VERIFICATION_CLEARED = "verification_cleared", "Identity verification undone"
+    SEND_REQUESTED = "send_requested", "Sending to the subject requested"
+    PASSPHRASE_GIVEN = "passphrase_given", "Passphrase given to the subject"
+    LINK_REVOKED = "link_revoked", "Download link revoked"
+    LINK_CODE_REQUESTED = "link_code_requested", "Download code requested"
+    LINK_CODE_SENT = "link_code_sent", "Download code emailed"
+    LINK_CODE_WRONG = "link_code_wrong", "Wrong download code"
+    LINK_LOCKED = "link_locked", "Download link locked (too many wrong codes)"
+    LINK_VIEWED = "link_viewed", "Download page viewed by the subject"
+    LINK_DOWNLOADED = "link_downloaded", "Downloaded by the subject"
 
 
 class AppendOnlyError(Exception):

@@ -72,6 +72,11 @@ class OrganisationProfile(models.Model):
     dpo_contact = models.TextField(
         "DPO contact", default=ART15_DEFAULTS["dpo_contact"], help_text="Name, email and address."
     )
+    dpo_email = models.EmailField(
+        "DPO email",
+        default="privacy@example.com",
+        help_text="Emails to subjects come from this address, and their replies go to it.",
+    )
     supervisory_authority = models.TextField(default=ART15_DEFAULTS["supervisory_authority"])
     purposes = models.TextField("purposes (Art. 15(1)(a))", default=ART15_DEFAULTS["purposes"])
     categories = models.TextField(

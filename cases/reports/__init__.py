@@ -7,5 +7,9 @@
 - `joining`: the parts joined into one PDF, with footers, bookmarks and the embedded exports;
 - `document`: a case's report made into a PDF file;
 - `generation`: versions of a report, asked for by an officer and built on a worker;
-- `delivery`: sending a version to the subject.
+- `delivery`: sending a version to the subject, exactly once (the request, the claimed send, the
+  watchdog, revoking a link, the passphrase hand-off);
+- `mail`: emails to the subject (sender, plain text and HTML, classified mail server failures);
+- `links`: the download link's secret, one-time codes, throttles and the record of its use;
+- `views` (officers) and `link_views` (the subject's download pages, no account).
 """

@@ -1,37 +1,65 @@
-"""The report's pages: asking for a version, downloading it and its exports (audited), sending
-it to the subject; and the report panel of the case page."""
+"""The report's pages for officers: asking for a version, downloading it and its exports
+(audited), the confirmation step and the send, each delivery's page (revoke a link, record how a
+passphrase was given); and the report panel of the case page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases import access
-from cases.access import can_download, can_work
-from cases.forms import GenerateReportForm, SendReportForm
-from cases.models import Case, DeliveryOutcome, OrganisationProfile, Report, ReportStatus
+from cases.access import can_download, can_view, can_work
+from cases.forms import GenerateReportForm, PassphraseHandoffForm, SendReportForm
+from cases.models import (
+    Case,
+    Delivery,
+    DeliveryChannel,
+    DeliveryOutcome,
+    OrganisationProfile,
+    Report,
+    ReportStatus,
+)
 
-from . import delivery, generation
+from . import delivery, generation, links, mail
 
 VERSIONS_SHOWN = 20
 
 
 def report_panel(case: Case) -> dict:
-    """What the report panel of the case page shows: versions, downloads, generate and send."""
+    """What the report panel of the case page shows: versions, their deliveries, generate and
+    send (with the reason when sending is not possible now)."""
     reports = list(
         case.reports.select_related("generated_by").prefetch_related("deliveries")[:VERSIONS_SHOWN]
     )
     latest_ready = next((r for r in reports if r.status == ReportStatus.READY), None)
     reportable = case.status in generation.REPORTABLE
     profile = OrganisationProfile.objects.filter(pk=1).first()  # read, never created on a GET
+    can_send = latest_ready is not None and case.status in delivery.SENDABLE
+    too_large = latest_ready is not None and (
+        latest_ready.size > settings.REPORT_MAX_ATTACHMENT_BYTES
+    )
     return {
         "reports": reports,
         "latest_ready": latest_ready,
+        "superseded": {
+            r.pk for r in reports if r.status == ReportStatus.READY and r is not latest_ready
+        },
         "generating": any(r.status == ReportStatus.GENERATING for r in reports),
         "can_generate": reportable,
         "gaps": reportable and generation.has_gaps(case),
-        "can_send": latest_ready is not None and case.status in delivery.SENDABLE,
+        "can_send": can_send,
+        "send_refusal": delivery.send_refusal(case, latest_ready) if can_send else None,
+        "too_large": too_large,
+        "attachment_limit": settings.REPORT_MAX_ATTACHMENT_BYTES,
+        "default_channel": DeliveryChannel.LINK if too_large else settings.REPORT_DELIVERY_DEFAULT,
+        "channels": DeliveryChannel.choices,
         "profile_is_default": profile is None or profile.is_default,
+        "passphrase_pending": [
+            d for r in reports for d in r.deliveries.all() if d.awaits_passphrase
+        ],
     }
 
 
@@ -96,25 +124,144 @@ def report_export(request: HttpRequest, reference: str, version: int, kind: str)
     )
 
 
-@require_POST
 @can_work
 def report_send(request: HttpRequest, reference: str, version: int) -> HttpResponse:
+    """GET: the confirmation step (what goes, to whom, how). POST: queue the send, then show the
+    delivery's page (a redirect: a reload or resubmit sends nothing more)."""
     found = _ready_report(request.user, reference, version)
-    form = SendReportForm(request.POST)
-    form.is_valid()
-    try:
-        sent, passphrase = delivery.report_send(
-            report=found, actor=request.user, encrypt=form.cleaned_data.get("encrypt", False)
-        )
-    except delivery.DeliveryRefused as exc:
-        messages.error(request, str(exc))
-        return redirect(f"{found.case.get_absolute_url()}#report-heading")
-    # Rendered, not redirected: the passphrase is shown this once and stored nowhere.
+    case = found.case
+    back = f"{case.get_absolute_url()}#report-heading"
+    if request.method == "POST":
+        form = SendReportForm(request.POST)
+        if not form.is_valid():
+            for error in [*form.non_field_errors(), *form.errors.get("noted", [])]:
+                messages.error(request, error)
+            channel = request.POST.get("channel", "")
+            query = f"?channel={channel}" if channel in DeliveryChannel.values else ""
+            return redirect(reverse("cases:report_send", args=[reference, version]) + query)
+        try:
+            sent, created = delivery.delivery_request(
+                report=found,
+                actor=request.user,
+                channel=form.cleaned_data["channel"],
+                request_token=form.cleaned_data["token"],
+                passphrase=form.cleaned_data["passphrase"] or None,
+            )
+        except delivery.DeliveryRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        if created:
+            messages.success(request, f"Sending to {sent.recipient}: the outcome shows here.")
+        else:
+            messages.info(request, "This send was already asked for: nothing more was sent.")
+        return redirect(sent_page(sent))
+    problem = delivery.send_refusal(case, found)
+    if problem:
+        messages.error(request, problem)
+        return redirect(back)
+    requested = request.GET.get("channel", settings.REPORT_DELIVERY_DEFAULT)
+    if requested not in DeliveryChannel.values:
+        requested = settings.REPORT_DELIVERY_DEFAULT
+    channel = delivery.channel_for(found, requested)
+    too_large = found.size > settings.REPORT_MAX_ATTACHMENT_BYTES
+    # Made for this showing only: the form carries them to the send, nothing keeps them.
+    passphrase = delivery.new_passphrase() if channel == DeliveryChannel.ATTACHMENT else ""
+    token = delivery.new_request_token()
+    form = SendReportForm(initial={"channel": channel, "token": token, "passphrase": passphrase})
     response = render(
         request,
-        "report/sent.html",
-        {"case": found.case, "report": found, "delivery": sent, "passphrase": passphrase},
-        status=200 if sent.outcome == DeliveryOutcome.SENT else 502,
+        "report/send_confirm.html",
+        {
+            "case": case,
+            "report": found,
+            "form": form,
+            "channel": channel,
+            "too_large": too_large,
+            "passphrase": passphrase,
+            "other_channel": None
+            if too_large
+            else next(c for c in DeliveryChannel if c != channel),
+            "link_days": settings.REPORT_LINK_DAYS,
+            "code_minutes": links.CODE_MINUTES,
+            "attachment_limit": settings.REPORT_MAX_ATTACHMENT_BYTES,
+            "sender": mail.sender_of(OrganisationProfile.objects.filter(pk=1).first()),
+        },
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def sent_page(sent: Delivery) -> str:
+    return reverse("cases:delivery", args=[sent.case.reference, sent.pk])
+
+
+def _delivery(user, reference: str, delivery_id: int) -> Delivery:
+    access.check_reference(reference)
+    return get_object_or_404(
+        Delivery.objects.select_related("case", "report", "sent_by", "revoked_by").filter(
+            access.visible_case_q(user, "case__")
+        ),
+        case__reference=reference,
+        pk=delivery_id,
+    )
+
+
+@can_view
+def delivery_detail(request: HttpRequest, reference: str, delivery_id: int) -> HttpResponse:
+    """One delivery: its state (updating itself while it is under way), the link's use, the
+    passphrase hand-off."""
+    found = _delivery(request.user, reference, delivery_id)
+    return render(
+        request,
+        "report/delivery.html",
+        {
+            "case": found.case,
+            "delivery": found,
+            "under_way": found.outcome in (DeliveryOutcome.PENDING, DeliveryOutcome.SENDING),
+            "link_state": found.link_state() if found.is_link else None,
+            "accesses": found.accesses.all() if found.is_link else [],
+            "handoff_form": PassphraseHandoffForm(
+                initial={"given_at": timezone.localtime().replace(second=0, microsecond=0)}
+            ),
+            "can_work": request.user.has_perm("cases.work_case"),
+            "attempts_allowed": settings.REPORT_SEND_ATTEMPTS,
+        },
+    )
+
+
+@require_POST
+@can_work
+def delivery_revoke(request: HttpRequest, reference: str, delivery_id: int) -> HttpResponse:
+    found = _delivery(request.user, reference, delivery_id)
+    try:
+        delivery.link_revoke(delivery=found, actor=request.user)
+    except delivery.DeliveryRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The link was revoked: it no longer opens anything.")
+    return redirect(sent_page(found))
+
+
+@require_POST
+@can_work
+def delivery_passphrase(request: HttpRequest, reference: str, delivery_id: int) -> HttpResponse:
+    found = _delivery(request.user, reference, delivery_id)
+    form = PassphraseHandoffForm(request.POST)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(sent_page(found))
+    try:
+        delivery.passphrase_record_handoff(
+            delivery=found,
+            actor=request.user,
+            via=form.cleaned_data["via"],
+            given_at=form.cleaned_data["given_at"],
+        )
+    except delivery.DeliveryRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Recorded how the passphrase reached the subject.")
+    return redirect(sent_page(found))

@@ -4,12 +4,13 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from django.core import mail
 from pypdf import PdfReader
 
 from cases.models import Report
 from cases.services import case_verify_identity
+from tests.delivery_fixtures import dpo_profile
 from tests.factories import OfficerFactory, make_collected_case
+from tests.smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("celery")]
 
@@ -25,15 +26,25 @@ def private_dir(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
 def test_officer_generates_downloads_and_sends_the_report(
-    live_server, sign_in, celery_workers, private_dir, settings
+    live_server, sign_in, celery_workers, private_dir, smtp
 ):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     officer = OfficerFactory(username="olivia", first_name="Olivia", last_name="Officer")
     case = make_collected_case(events=25, actor=officer, subject_name="Ελένη Παπαδοπούλου")
+    dpo_profile()
     celery_workers.start(
         concurrency=1,
-        env={"PRIVATE_STORAGE_ROOT": str(private_dir), "REPORT_RENDER_PROCESSES": "2"},
+        env={
+            "PRIVATE_STORAGE_ROOT": str(private_dir),
+            "REPORT_RENDER_PROCESSES": "2",
+            "EMAIL_URL": smtp.url,
+        },
     )
     page = sign_in(officer)
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
@@ -52,7 +63,7 @@ def test_officer_generates_downloads_and_sends_the_report(
         raise AssertionError("the report was not generated in 60 s")
     report = case.reports.get()
     assert report.sha256[:16] in panel.inner_text()
-    assert "Identity not verified" in panel.inner_text()
+    assert "identity has not been verified" in panel.inner_text()
     assert panel.get_by_role("button", name="Send to subject").is_disabled()
 
     with page.expect_download() as download:
@@ -66,16 +77,27 @@ def test_officer_generates_downloads_and_sends_the_report(
     case.refresh_from_db()  # the worker moved it on (services save whole rows)
     case_verify_identity(case=case, actor=officer, method="email_control")
     page.reload()
-    panel.get_by_label("Encrypt the PDF with a passphrase (AES-256)").check()
-    panel.get_by_role("button", name=f"Send v1 to {case.subject_email}").click()
-    page.get_by_role("heading", name="Sent").wait_for()
+    panel.get_by_label("Email attachment (encrypted PDF)").check()
+    panel.get_by_role("button", name="Review and send…").click()
+    page.get_by_role("heading", name="Check before it goes").wait_for()
+    assert case.subject_email in page.locator("dl.confirm").inner_text()
     passphrase = page.locator("#passphrase").inner_text()
+    page.get_by_label("I have written the passphrase down").check()
+    page.get_by_role("button", name="Send now").click()
+    # The delivery's page updates itself until the worker has sent it.
+    page.get_by_role("heading", name="Sent").wait_for(timeout=30_000)
+    assert passphrase not in page.content()
+    assert "Passphrase not yet given" in page.content()
 
-    [message] = mail.outbox
-    attached = PdfReader(BytesIO(message.attachments[0][1]))
+    [message] = smtp.wait_for(1)
+    [attachment] = message.iter_attachments()
+    attached = PdfReader(BytesIO(attachment.get_content()))
     assert attached.is_encrypted and attached.decrypt(passphrase)
     assert case.reference in attached.pages[0].extract_text()
+    page.get_by_label("How was it given?").select_option("phone")
+    page.get_by_role("button", name="Record the hand-off").click()
+    assert "Given by phone" in page.content()
     page.get_by_role("link", name="Back to the case").click()
     assert "Sent" in page.locator("h1").inner_text()
-    assert f"Sent to {case.subject_email} (encrypted)" in panel.inner_text()
+    assert f"attached, encrypted to {case.subject_email}" in " ".join(panel.inner_text().split())
     assert passphrase not in page.content()

@@ -1,7 +1,8 @@
 """The production topology, natively: docker-compose.yml's migrate, web (gunicorn), two Celery
 workers and beat run as processes against the real PostgreSQL and Redis. An officer signs in over
 HTTP, logs a request, collection runs on the workers against the sandbox, identity is verified,
-a report is generated on a worker and sent by the web server (email written to files), and beat
+a report is generated on a worker and sent by a worker after the officer confirms it (email
+written to files, the PDF encrypted with the passphrase the confirmation showed), and beat
 drives the watchdog on the workers. Then every process is stopped with SIGTERM and exits 0, and
 no log line holds the subject's email, phone, primary keys or the API key."""
 
@@ -14,16 +15,19 @@ import subprocess
 import time
 import uuid
 from email import message_from_bytes
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 import requests
 from django.utils import timezone
+from pypdf import PdfReader
 
 from cases.models import Case, Report
 from netcore.sandbox import Sandbox
 from netcore.services import account_create
 from tests import celery_workers
+from tests.delivery_fixtures import dpo_profile
 from tests.factories import OfficerFactory
 from tests.ops.topology import BASE_DIR, native_command
 
@@ -248,17 +252,28 @@ def test_web_two_workers_and_beat_answer_a_request_end_to_end(
             assert report.event_count == expected_events
             pdf = browser.get(f"{case_page}reports/1.pdf")
             assert pdf.content.startswith(b"%PDF")
-            sent = browser.submit(case_page, f"{case_page}reports/1/send/", {})
-            assert sent.status_code == 200, sent.text[-2000:]
-            case.refresh_from_db()
-            assert case.status == "sent"
+            # The confirmation step, then "Send now": a worker sends it.
+            dpo_profile()
+            confirm = f"{case_page}reports/1/send/?channel=attachment"
+            form = dict(
+                re.findall(
+                    r'<input type="hidden" name="(\w+)" value="([^"]*)"', browser.get(confirm).text
+                )
+            )
+            sent = browser.submit(confirm, f"{case_page}reports/1/send/", {**form, "noted": "on"})
+            assert sent.status_code == 200 and "/deliveries/" in sent.url, sent.text[-2000:]
+            wait_for(
+                lambda: Case.objects.get(pk=case.pk).status == "sent", timeout=30, what="the send"
+            )
 
             (mail_file,) = (tmp_path / "mail").iterdir()
             message = message_from_bytes(mail_file.read_bytes())
             assert message["To"] == SUBJECT_EMAIL
             attachments = [p for p in message.walk() if p.get_filename()]
-            assert [p.get_filename() for p in attachments] == [report.filename]
-            assert attachments[0].get_payload(decode=True) == pdf.content
+            assert [p.get_filename() for p in attachments] == [f"{reference}-access-report.pdf"]
+            attached = PdfReader(BytesIO(attachments[0].get_payload(decode=True)))
+            assert attached.decrypt(form["passphrase"]) != 0
+            assert len(attached.pages) == len(PdfReader(BytesIO(pdf.content)).pages)
 
             # Beat queues the watchdog every second; a worker runs it.
             wait_for(

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 
-from cases.models import Report, ReportStatus
+from cases.models import Delivery, Report, ReportStatus
 from tests.factories import OfficerFactory, UserFactory, make_case
 
 PASSWORD = "correct horse battery staple"
@@ -91,5 +91,6 @@ def restricted_case(officer, private_dir):
         subject_email="rita@example.com",
         primary_keys=["rita@example.com"],
     )
-    make_ready_report(case)
+    report = make_ready_report(case)
+    Delivery.objects.create(report=report, recipient=case.subject_email, channel="link")
     return case

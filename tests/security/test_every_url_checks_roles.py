@@ -8,7 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
-from cases.models import Case
+from cases.models import Case, Delivery
 from tests.security.urlconf_walk import Route, all_routes, url_for
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,8 @@ ADMIN_INDEX = (
 )
 SIGNED_OUT = "signed out"  # 302 to the sign-in page, no longer signed in
 PUBLIC = "public"  # anyone; never the sign-in page, never 403
+# The subject's download pages: anyone, by design; a link that does not exist is a 404 page.
+LINK = "download link"
 
 # URL key: (method, anonymous, no role, auditor, officer). Admins reach every URL.
 EXPECTED = {
@@ -55,6 +57,13 @@ EXPECTED = {
     "cases:report_pdf": ("get", LOGIN, DENIED, DENIED, FILE),
     "cases:report_export": ("get", LOGIN, DENIED, DENIED, FILE),
     "cases:report_send": ("post", LOGIN, DENIED, DENIED, OK),
+    "cases:delivery": ("get", LOGIN, DENIED, OK, OK),
+    "cases:delivery_revoke": ("post", LOGIN, DENIED, DENIED, OK),
+    "cases:delivery_passphrase": ("post", LOGIN, DENIED, DENIED, OK),
+    "link:page": ("get", LINK, LINK, LINK, LINK),
+    "link:code": ("post", LINK, LINK, LINK, LINK),
+    "link:enter": ("post", LINK, LINK, LINK, LINK),
+    "link:file": ("get", LINK, LINK, LINK, LINK),
 }
 # The admin's own URLs (every model's too): staff only, checked by the admin site itself.
 ADMIN_EXPECTED = ("get", ANY_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN)
@@ -96,8 +105,18 @@ def check(response, outcome: str, url: str) -> None:
         assert status == 302 and location == "/admin/", where
     elif outcome == PUBLIC:
         assert status in (200, 503), where  # the health check may say the broker is down
+    elif outcome == LINK:
+        assert status in (200, 302, 404), where
+        assert not location.startswith("/accounts/login/"), where
     else:
         raise AssertionError(outcome)
+
+
+def delivery_of(report) -> Delivery:
+    """A sent link delivery of `report` (made once)."""
+    return report.deliveries.first() or Delivery.objects.create(
+        report=report, recipient=report.case.subject_email, channel="link", outcome="sent"
+    )
 
 
 def argument_values(case: Case, report, user=None) -> dict[str, str]:
@@ -105,6 +124,8 @@ def argument_values(case: Case, report, user=None) -> dict[str, str]:
         "reference": case.reference,
         "version": report.version,
         "kind": "json",
+        "delivery_id": delivery_of(report).pk,
+        "secret": "no-such-link",
         "object_id": str(case.pk),
         "id": str(user.pk if user else case.pk),  # the admin's password page: a user's id
         "app_label": "cases",
@@ -158,4 +179,6 @@ def test_admins_reach_every_url(admin_client, admin_user, case, report):
             or route.route.endswith("(?P<url>.*)$")
         )
         allowed = {200, 302, 400} | ({403, 404} if read_only else set())
+        if expected_for(route)[1] == LINK:
+            allowed.add(404)  # a download link that does not exist: the same 404 for everyone
         assert response.status_code in allowed, (url, response.status_code)

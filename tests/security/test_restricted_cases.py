@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Case
+from cases.models import Case, Delivery
 from tests.factories import make_case
 from tests.security.conftest import make_ready_report
 from tests.security.test_every_url_checks_roles import EXPECTED
@@ -19,7 +19,8 @@ def case_routes():
 
 
 def answers(client: Client, reference: str) -> dict[str, tuple[int, str]]:
-    values = {"reference": reference, "version": 1, "kind": "csv"}
+    delivery = Delivery.objects.filter(case__restricted=True).values_list("pk", flat=True).first()
+    values = {"reference": reference, "version": 1, "kind": "csv", "delivery_id": delivery or 1}
     result = {}
     for route in case_routes():
         response = getattr(client, EXPECTED[route.key][0])(url_for(route, values))
