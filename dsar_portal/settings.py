@@ -234,15 +234,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Sign-in: django-axes counts failures in the database (shared by every web process and machine),
-# per username and per client address, and locks either out for a while; the lockout page is ours.
+# Sign-in: django-axes counts failures in the database (shared by every web process and machine)
+# per (username, client address), and our handler adds a higher limit per address that refuses
+# only names which failed there (accounts/lockout.py); the lockout page is ours.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
 AXES_FAILURE_LIMIT = env.int("DJANGO_SIGNIN_FAILURE_LIMIT", default=5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("DJANGO_SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.int("DJANGO_SIGNIN_LOCKOUT_MINUTES", default=15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address: REMOTE_ADDR, or behind this many trusted proxies (each appending to
+# X-Forwarded-For) the address the outermost one saw (accounts/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.signin_log.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
