@@ -290,6 +290,9 @@ LOGGING = {
 
 # The local sandbox's API key (make run writes a random one; the "Sandbox" account uses it).
 NETCORE_SANDBOX_API_KEY = env.str("NETCORE_SANDBOX_API_KEY", default="")
+# Accounts call Netcore's three documented addresses; any other base URL (the sandbox, a test
+# server) only when this is on (`make run` turns it on), and never a link-local or metadata one.
+NETCORE_ALLOW_CUSTOM_BASE_URL = env.bool("NETCORE_ALLOW_CUSTOM_BASE_URL", default=False)
 
 # Netcore: client timeouts and retries (transient errors only; backoff doubles up to the max, with
 # jitter; a 429's Retry-After is honoured up to NETCORE_RETRY_AFTER_MAX seconds).
