@@ -5,6 +5,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from .access import may_change_ownership
 from .audit import audit_append
 from .deadlines import due_date_for, extended_due_date_for
 from .models import AuditAction, Case, CaseNote, ReferenceCounter
@@ -22,6 +23,8 @@ EDITABLE_FIELDS = (
     "assigned_officer",
     "restricted",
 )
+# Who works the case and who may see it: changed only by admins and the current officer.
+OWNERSHIP_FIELDS = ("assigned_officer", "restricted")
 # Once collection starts, what was searched for must stay what the data was collected for.
 EDITABLE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.IDENTITY_VERIFIED})
 
@@ -113,7 +116,12 @@ def case_update(*, case: Case, actor, **changes) -> Case:
     }
     if not diff:
         return case
-    if set(diff) - {"assigned_officer", "restricted"} and case.status not in EDITABLE_STATUSES:
+    if set(diff) & set(OWNERSHIP_FIELDS) and not may_change_ownership(actor, case):
+        raise CaseRuleError(
+            "Only the assigned officer or an administrator can reassign, restrict or unrestrict "
+            "this case."
+        )
+    if set(diff) - set(OWNERSHIP_FIELDS) and case.status not in EDITABLE_STATUSES:
         raise CaseRuleError(
             "Collection has started: only the assigned officer and the restriction can change now. "
             "Log a new request for a different search."

@@ -95,8 +95,12 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @can_work
 def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    case = access.case_or_404(request.user, reference)
-    form = CaseForm(request.POST or None, instance=case)
+    case = access.case_or_404(request.user, reference, to_work=True)
+    form = CaseForm(
+        request.POST or None,
+        instance=case,
+        may_change_ownership=access.may_change_ownership(request.user, case),
+    )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
         # The form has already copied the values onto `case`; compare against the stored row.
@@ -143,7 +147,7 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "notes": case.notes.select_related("author"),
         "audit_entries": entries,
         "audit_hidden": max(case.audit_length - AUDIT_ENTRIES_SHOWN, 0),
-        "can_work": request.user.has_perm("cases.work_case"),
+        "can_work": access.may_work(request.user, case),
         "progress": harvest_progress(case),
         "can_collect": case.status in planning.HARVESTABLE,
         "panel": report_panel(case),
@@ -208,7 +212,7 @@ def _case_action(form_class, form_name: str, action):
     @require_POST
     @can_work
     def view(request: HttpRequest, reference: str) -> HttpResponse:
-        case = access.case_or_404(request.user, reference)
+        case = access.case_or_404(request.user, reference, to_work=True)
         form = form_class(request.POST)
         if form.is_valid():
             try:

@@ -38,7 +38,7 @@ def report_panel(case: Case) -> dict:
 @require_POST
 @can_work
 def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
-    case = access.case_or_404(request.user, reference)
+    case = access.case_or_404(request.user, reference, to_work=True)
     form = GenerateReportForm(request.POST)
     form.is_valid()
     try:
@@ -60,7 +60,8 @@ def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
 def _ready_report(user, reference: str, version: int) -> Report:
     access.check_reference(reference)
     return get_object_or_404(
-        Report.objects.select_related("case").filter(access.visible_case_q(user, "case__")),
+        # Reports leave the portal: only for those who may work the case (auditors read it).
+        Report.objects.select_related("case").filter(access.workable_case_q(user, "case__")),
         case__reference=reference,
         version=version,
         status=ReportStatus.READY,
