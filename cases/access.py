@@ -2,9 +2,9 @@
 
 - Privacy officers (group "Privacy officers", permission `cases.work_case`) work cases and
   download reports and exports.
-- Auditors (group "Auditors", view permissions only; the DPO's role) read every case, restricted
-  ones included, with their events and audit trails; they change nothing and download nothing,
-  and each showing of a case is in its audit trail like anyone's.
+- Auditors (group "Auditors": view permissions and `cases.audit_case`; the DPO's role) read every
+  case, restricted ones included, with their events and audit trails; they change nothing and
+  download nothing, and each showing of a case is in its audit trail like anyone's.
 - Admins (superusers) use the Django admin and see every case.
 
 A case marked `restricted` is seen only by its assigned officer, auditors and admins, and worked
@@ -38,12 +38,9 @@ def is_admin(user) -> bool:
 
 
 def is_auditor(user) -> bool:
-    """Auditors read every case, restricted or not (accountability needs it)."""
-    return bool(
-        user.is_active
-        and user.is_authenticated
-        and user.groups.filter(name=AUDITORS_GROUP).exists()
-    )
+    """Auditors read every case, restricted or not (accountability needs it): the permission
+    `cases.audit_case`, which the Auditors group has."""
+    return user.has_perm("cases.audit_case")
 
 
 def workable_case_q(user, prefix: str = "") -> Q:
@@ -78,13 +75,16 @@ def may_work(user, case: Case) -> bool:
     )
 
 
-def may_change_ownership(user, case: Case) -> bool:
-    """Restricting, unrestricting or reassigning a case: admins and its current officer only."""
-    if user is None or not user.is_authenticated:
-        return False
-    return is_admin(user) or (
-        case.assigned_officer_id is not None and case.assigned_officer_id == user.pk
-    )
+def ownership_locked(user, case: Case) -> frozenset[str]:
+    """The ownership fields `user` may not change on `case`: restricting, unrestricting and
+    reassigning are for admins and its current officer; an unassigned case may be taken by any
+    officer (who then, as its officer, may restrict it)."""
+    if user is not None and user.is_authenticated:
+        if is_admin(user) or (case.assigned_officer_id and case.assigned_officer_id == user.pk):
+            return frozenset()
+        if case.assigned_officer_id is None:
+            return frozenset({"restricted"})
+    return frozenset({"assigned_officer", "restricted"})
 
 
 def check_reference(reference: str) -> None:

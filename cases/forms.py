@@ -1,6 +1,7 @@
 """Forms, and the one place where a case's intake data is validated (the web form and
 `manage.py create_case` both go through CaseForm)."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django import forms
@@ -98,7 +99,7 @@ class CaseForm(forms.ModelForm):
             "received_on": "The day the request reached us; the deadline runs from it.",
         }
 
-    def __init__(self, *args, may_change_ownership: bool = True, **kwargs):
+    def __init__(self, *args, locked: Iterable[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assigned_officer"].queryset = officers()
         self.fields["assigned_officer"].label_from_instance = lambda u: (
@@ -106,13 +107,13 @@ class CaseForm(forms.ModelForm):
         )
         if not self.instance.pk:
             self.initial.setdefault("received_on", timezone.localdate())
-        if not may_change_ownership:
-            # Shown, kept as they are: what is posted for them is ignored (cases/access.py).
-            for name in ("assigned_officer", "restricted"):
-                self.fields[name].disabled = True
-                self.fields[name].help_text = (
-                    "Only the assigned officer or an administrator can change this."
-                )
+        # Fields this user may not change (cases/access.py): shown as they are, what is posted
+        # for them ignored.
+        for name in locked:
+            self.fields[name].disabled = True
+            self.fields[
+                name
+            ].help_text = "Only the assigned officer or an administrator can change this."
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]

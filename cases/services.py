@@ -5,7 +5,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from .access import may_change_ownership
+from .access import ownership_locked
 from .audit import audit_append
 from .deadlines import due_date_for, extended_due_date_for
 from .models import AuditAction, Case, CaseNote, ReferenceCounter
@@ -23,8 +23,6 @@ EDITABLE_FIELDS = (
     "assigned_officer",
     "restricted",
 )
-# Who works the case and who may see it: changed only by admins and the current officer.
-OWNERSHIP_FIELDS = ("assigned_officer", "restricted")
 # Once collection starts, what was searched for must stay what the data was collected for.
 EDITABLE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.IDENTITY_VERIFIED})
 
@@ -90,6 +88,8 @@ def case_create(
         details={
             "received_on": received_on,
             "due_date": case.due_date,
+            # To whom the report goes: the trail must be able to say so (verify_audit).
+            "subject_email": subject_email,
             "channels": channels,
             "search_from": search_from,
             "search_to": search_to,
@@ -116,12 +116,12 @@ def case_update(*, case: Case, actor, **changes) -> Case:
     }
     if not diff:
         return case
-    if set(diff) & set(OWNERSHIP_FIELDS) and not may_change_ownership(actor, case):
+    if set(diff) & ownership_locked(actor, case):
         raise CaseRuleError(
             "Only the assigned officer or an administrator can reassign, restrict or unrestrict "
             "this case."
         )
-    if set(diff) - set(OWNERSHIP_FIELDS) and case.status not in EDITABLE_STATUSES:
+    if set(diff) - {"assigned_officer", "restricted"} and case.status not in EDITABLE_STATUSES:
         raise CaseRuleError(
             "Collection has started: only the assigned officer and the restriction can change now. "
             "Log a new request for a different search."
@@ -168,7 +168,7 @@ def case_verify_identity(*, case: Case, actor, method: str, notes: str = "") -> 
         case=case,
         actor=actor,
         action=AuditAction.IDENTITY_VERIFIED,
-        details={"method": method, "notes": notes},
+        details={"method": method, "notes": notes, "verified_at": case.verified_at},
     )
     return case
 
@@ -214,6 +214,7 @@ def case_extend_deadline(*, case: Case, actor, reason: str, subject_told_on: dat
         details={
             "old_due_date": old_due,
             "new_due_date": case.due_date,
+            "extended_on": case.extended_on,
             "reason": case.extension_reason,
             "subject_told_on": subject_told_on,
         },

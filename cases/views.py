@@ -99,7 +99,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     form = CaseForm(
         request.POST or None,
         instance=case,
-        may_change_ownership=access.may_change_ownership(request.user, case),
+        locked=access.ownership_locked(request.user, case),
     )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}

@@ -14,6 +14,8 @@ app.conf.imports = (
     "cases.reports.generation",
     "cases.jobs.reminders",
     "cases.jobs.retention",
+    "cases.jobs.anchor",
+    "cases.reports.integrity",
 )
 
 

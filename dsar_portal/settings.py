@@ -321,6 +321,13 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=90)
 RETENTION_PURGE_HOUR = env.int("RETENTION_PURGE_HOUR", default=2)
 
+# The audit trail's anchor: the global ledger's head, written daily at AUDIT_ANCHOR_HOUR outside
+# the database, appended to this file (on storage the database's owners cannot rewrite) and/or
+# emailed to these addresses (the DPO); `verify_audit --anchor FILE` checks against them.
+AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")
+AUDIT_ANCHOR_EMAIL = env.list("AUDIT_ANCHOR_EMAIL", default=[])
+AUDIT_ANCHOR_HOUR = env.int("AUDIT_ANCHOR_HOUR", default=3)
+
 CELERY_BEAT_SCHEDULE = {
     "harvest-watchdog": {
         "task": "cases.tasks.harvest_watchdog_task",
@@ -333,6 +340,10 @@ CELERY_BEAT_SCHEDULE = {
     "retention-purge": {
         "task": "cases.tasks.retention_purge_task",
         "schedule": crontab(minute=30, hour=RETENTION_PURGE_HOUR),
+    },
+    "audit-anchor": {
+        "task": "cases.tasks.audit_anchor_task",
+        "schedule": crontab(minute=15, hour=AUDIT_ANCHOR_HOUR),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(

@@ -26,6 +26,8 @@ from cases.models import (
 from cases.services import case_change_status
 from cases.workflow import CaseStatus
 
+from .integrity import open_report_file
+
 logger = logging.getLogger(__name__)
 
 # Lowercase letters and digits that cannot be mistaken for each other when read out or copied.
@@ -115,7 +117,7 @@ def report_send(*, report: Report, actor, encrypt: bool = False) -> tuple[Delive
         )
     limit = settings.REPORT_MAX_ATTACHMENT_BYTES
     _check_size(report.size, limit)  # before reading a file that cannot be sent anyway
-    with report.file.open("rb") as file:
+    with open_report_file(report=report, kind="pdf", actor=actor, purpose="send") as file:
         data = file.read()
     passphrase = new_passphrase() if encrypt else None
     if passphrase:

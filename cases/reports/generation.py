@@ -20,6 +20,7 @@ from cases.workflow import CaseStatus, TransitionNotAllowed
 
 from .content import case_coverage
 from .document import Acknowledgement, GapsNotAcknowledged, ReportError, render_report
+from .integrity import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ def report_build(report_id: int) -> Report:
             ):
                 with open(path, "rb") as file:
                     getattr(report, field_name).save(name, File(file), save=False)
+            report.json_sha256 = file_sha256(result.json_path)
+            report.csv_sha256 = file_sha256(result.csv_path)
     except Exception as exc:
         logger.exception("Report %s v%s failed", case.reference, report.version)
         Report.objects.filter(pk=report.pk).update(
@@ -132,6 +135,8 @@ def report_build(report_id: int) -> Report:
             details={
                 "version": report.version,
                 "sha256": report.sha256,
+                "json_sha256": report.json_sha256,
+                "csv_sha256": report.csv_sha256,
                 "size": report.size,
                 "pages": report.pages,
                 "event_count": report.event_count,

@@ -4,7 +4,7 @@ it to the subject; and the report panel of the case page."""
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases import access
 from cases.access import can_download, can_work
@@ -12,6 +12,7 @@ from cases.forms import GenerateReportForm, SendReportForm
 from cases.models import Case, DeliveryOutcome, OrganisationProfile, Report, ReportStatus
 
 from . import delivery, generation
+from .integrity import ReportFileAltered, open_report_file
 
 VERSIONS_SHOWN = 20
 
@@ -68,30 +69,38 @@ def _ready_report(user, reference: str, version: int) -> Report:
     )
 
 
+def _download(request: HttpRequest, report: Report, kind: str, **response) -> HttpResponse:
+    """Serve a version's file once its SHA-256 matched the recorded one, and audit the download;
+    an altered file is refused (audited, admins told) with the reason on the case page."""
+    try:
+        file = open_report_file(report=report, kind=kind, actor=request.user, purpose="download")
+    except ReportFileAltered as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{report.case.get_absolute_url()}#report-heading")
+    generation.report_record_download(report=report, actor=request.user, kind=kind)
+    return FileResponse(file, as_attachment=True, **response)
+
+
+# GET only: a HEAD (a link checker, a browser's preview) is not a download and is not recorded.
+@require_GET
 @can_download
-def report_pdf(request: HttpRequest, reference: str, version: int) -> FileResponse:
+def report_pdf(request: HttpRequest, reference: str, version: int) -> HttpResponse:
     """The PDF of one version, to signed-in officers only; every download is audited."""
     found = _ready_report(request.user, reference, version)
-    generation.report_record_download(report=found, actor=request.user, kind="pdf")
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.filename,
-        content_type="application/pdf",
-    )
+    return _download(request, found, "pdf", filename=found.filename, content_type="application/pdf")
 
 
+@require_GET
 @can_download
-def report_export(request: HttpRequest, reference: str, version: int, kind: str) -> FileResponse:
+def report_export(request: HttpRequest, reference: str, version: int, kind: str) -> HttpResponse:
     """The JSON or CSV of the events of one version; audited like the PDF."""
     found = _ready_report(request.user, reference, version)
     if kind not in ("json", "csv"):
         raise Http404
-    generation.report_record_download(report=found, actor=request.user, kind=kind)
-    file = found.json_file if kind == "json" else found.csv_file
-    return FileResponse(
-        file.open("rb"),
-        as_attachment=True,
+    return _download(
+        request,
+        found,
+        kind,
         filename=f"{found.case.reference}-events-v{found.version}.{kind}",
         content_type="application/json" if kind == "json" else "text/csv; charset=utf-8",
     )
@@ -107,7 +116,7 @@ def report_send(request: HttpRequest, reference: str, version: int) -> HttpRespo
         sent, passphrase = delivery.report_send(
             report=found, actor=request.user, encrypt=form.cleaned_data.get("encrypt", False)
         )
-    except delivery.DeliveryRefused as exc:
+    except (delivery.DeliveryRefused, ReportFileAltered) as exc:
         messages.error(request, str(exc))
         return redirect(f"{found.case.get_absolute_url()}#report-heading")
     # Rendered, not redirected: the passphrase is shown this once and stored nowhere.

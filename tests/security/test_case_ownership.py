@@ -64,13 +64,16 @@ def test_the_rule_holds_in_the_service_too(officer, other_officer, case):
     assert (case.assigned_officer, case.restricted) == (officer, False)
 
 
-def test_an_unassigned_case_is_assigned_by_admins(other_officer, admin_user):
+def test_an_unassigned_case_is_taken_by_any_officer_who_may_then_restrict_it(
+    other_officer, admin_user
+):
     case = make_case(actor=admin_user)
     with pytest.raises(CaseRuleError):
-        case_update(case=case, actor=other_officer, assigned_officer=other_officer)
-    case_update(case=case, actor=admin_user, assigned_officer=other_officer)
+        case_update(case=case, actor=other_officer, restricted=True)
+    case_update(case=case, actor=other_officer, assigned_officer=other_officer)
+    case_update(case=case, actor=other_officer, restricted=True)
     case.refresh_from_db()
-    assert case.assigned_officer == other_officer
+    assert (case.assigned_officer, case.restricted) == (other_officer, True)
 
 
 def test_its_officer_and_admins_restrict_reassign_and_unrestrict_audited(
