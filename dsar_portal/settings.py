@@ -52,6 +52,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every response carries the security headers: static files (which
+    # whitenoise answers before the rest), the 400 for a host we do not serve and error pages
+    # made by any middleware below.
+    "dsar_portal.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dsar_portal.logs.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,9 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "dsar_portal.security.SecurityHeadersMiddleware",
+    "dsar_portal.security.RejectNulInQueryMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
