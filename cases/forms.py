@@ -10,7 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from netcore.models import NetcoreAccount
+
 from .dashboard import DUE_FILTERS
+from .harvest import planning
 from .models import Case, Channel, VerificationMethod
 from .services import EDITABLE_FIELDS
 from .workflow import MANUAL, CaseStatus
@@ -144,6 +147,18 @@ class CaseForm(forms.ModelForm):
                     "search_from",
                     f"The search may span at most {settings.CASE_MAX_RANGE_DAYS} days.",
                 )
+        keys, channels = cleaned.get("primary_keys"), cleaned.get("channels")
+        if start and end and keys and channels and not self.errors:
+            try:
+                planning.check_plan_size(
+                    primary_keys=keys,
+                    channels=channels,
+                    search_from=start,
+                    search_to=end,
+                    accounts=list(NetcoreAccount.objects.filter(active=True).only("window_days")),
+                )
+            except planning.PlanTooLarge as exc:
+                self.add_error(None, str(exc))
         return cleaned
 
 

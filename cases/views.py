@@ -148,7 +148,7 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "audit_entries": entries,
         "audit_hidden": max(case.audit_length - AUDIT_ENTRIES_SHOWN, 0),
         "can_work": access.may_work(request.user, case),
-        "progress": harvest_progress(case),
+        "progress": harvest_progress(case, failed_page=request.GET.get("failed_page", 1)),
         "can_collect": case.status in planning.HARVESTABLE,
         "panel": report_panel(case),
         "events": events,
@@ -279,7 +279,7 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
     case = access.case_or_404(
         request.user, reference, Case.objects.only("id", "status", "channels")
     )
-    progress = harvest_progress(case)
+    progress = harvest_progress(case, failed_page=request.GET.get("failed_page", 1))
     return JsonResponse(
         {
             "status": case.status,
@@ -290,6 +290,9 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
             "finished": progress.finished,
             "percent": progress.percent,
             "events_per_channel": progress.events_per_channel,
+            "failed_count": progress.failed_count,
+            "failed_page": progress.failed_page,
+            "failed_pages": progress.failed_pages,
             "failed": [
                 {
                     "window": w.pk,

@@ -193,8 +193,10 @@ if not FIELD_ENCRYPTION_KEY and not DEBUG:
         '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
     )
 
-# Cases: the longest date range an officer may ask Netcore to search.
+# Cases: the longest date range an officer may ask Netcore to search, and the most windows
+# (requests to Netcore: accounts × primary keys × channels × 7-day windows) one case may plan.
 CASE_MAX_RANGE_DAYS = env.int("CASE_MAX_RANGE_DAYS", default=1827)  # five years
+CASE_MAX_WINDOWS = env.int("CASE_MAX_WINDOWS", default=5000)
 
 # Security. `make run` serves plain http on 127.0.0.1, so HTTPS-only behaviour is opt-in; a
 # production .env turns it on (see .env.example; `manage.py check --deploy` is clean with it).

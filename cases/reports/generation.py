@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases.audit import audit_append
-from cases.models import AuditAction, Case, Report, ReportStatus
+from cases.models import AuditAction, Case, Report, ReportStatus, WindowStatus
 from cases.services import CaseRuleError, case_change_status
 from cases.workflow import CaseStatus, TransitionNotAllowed
 
@@ -169,8 +169,10 @@ def report_record_download(*, report: Report, actor, kind: str) -> None:
 
 
 def has_gaps(case: Case) -> bool:
-    """True when some windows failed or never finished: a report then needs acknowledgement."""
-    return case_coverage(case).has_gaps
+    """True when some windows failed or never finished (or none was planned): a report then
+    needs acknowledgement. Asked of the database, whatever the number of windows."""
+    windows = case.windows.all()
+    return not windows.exists() or windows.exclude(status=WindowStatus.DONE).exists()
 
 
 @shared_task(
