@@ -63,7 +63,7 @@ def test_the_anchor_goes_to_the_file_and_the_dpo(officer, sinks):
     assert json.dumps(second, sort_keys=True) in mail.outbox[1].body
     # The trail goes on growing, and still extends both heads.
     make_case(actor=officer)
-    assert run("verify_audit", "--anchor", str(sinks)).endswith("extends 2 anchored heads")
+    assert run("verify_audit", "--anchor", str(sinks)).endswith("extends 2 anchored head(s)")
 
 
 def test_no_sink_is_an_error(settings):

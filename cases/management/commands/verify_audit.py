@@ -59,7 +59,7 @@ class Command(BaseCommand):
         if problems:
             listed = "\n".join(f"broken: {problem}" for problem in problems)
             raise CommandError(f"{len(problems)} problem(s) in the audit trail:\n{listed}")
-        anchored = f"; the ledger extends {len(anchors)} anchored heads" if anchors else ""
+        anchored = f"; the ledger extends {len(anchors)} anchored head(s)" if anchors else ""
         self.stdout.write(f"ok: {entries} entries in {case_count} cases{anchored}")
 
     @staticmethod
