@@ -22,6 +22,7 @@ MAX_PRIMARY_KEY_LENGTH = 255
 MAX_PRIMARY_KEYS = 50
 # Notes and reasons: long enough for any real explanation, short enough to refuse a flood.
 MAX_TEXT_LENGTH = 5000
+LOCKED_HELP = "Only the assigned officer or an administrator can change this."
 
 
 class DateInput(forms.DateInput):
@@ -114,9 +115,7 @@ class CaseForm(forms.ModelForm):
         # for them ignored.
         for name in locked:
             self.fields[name].disabled = True
-            self.fields[
-                name
-            ].help_text = "Only the assigned officer or an administrator can change this."
+            self.fields[name].help_text = LOCKED_HELP
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]

@@ -275,7 +275,7 @@ class NetcoreClient:
     def _parse(self, response: requests.Response, primary_key: str) -> WindowResult:
         status = response.status_code
         where = f"{self.base_url} (account {self.account_name!r})"
-        if not 200 <= status < 300:
+        if not 200 <= status < 300 and status != 429:  # throttling is routine: not logged
             self._log_answer(where, status, response.content, primary_key)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
