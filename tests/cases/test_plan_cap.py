@@ -96,21 +96,30 @@ def test_refused_at_start_when_accounts_or_the_cap_changed(officer_client, offic
     assert len(planning.harvest_start(case=case, actor=officer, enqueue=False)) == 50
 
 
-def test_five_thousand_windows_are_planned_in_under_a_second(officer):
-    """Best of two runs: the machine may be shared."""
-    timings = []
-    for _ in range(2):
-        case = make_case(
-            actor=officer,
-            primary_keys=FIFTY_KEYS[:25],
-            channels=["email", "sms"],
-            search_from=TODAY - timedelta(days=699),  # 100 windows
-        )
+def plan(officer, keys: int) -> tuple[int, int, float]:
+    """Windows planned, queries made and seconds taken for `keys` keys × 2 channels × 100."""
+    case = make_case(
+        actor=officer,
+        primary_keys=FIFTY_KEYS[:keys],
+        channels=["email", "sms"],
+        search_from=TODAY - timedelta(days=699),  # 100 windows of 7 days
+    )
+    with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         windows = planning.harvest_start(case=case, actor=officer, enqueue=False)
-        timings.append(time.perf_counter() - started)
-        assert len(windows) == 5000
-    assert min(timings) < 1.0, timings
+        elapsed = time.perf_counter() - started
+    return len(windows), len(queries), elapsed
+
+
+def test_five_thousand_windows_are_planned_in_batches(officer):
+    """The cost of a plan is a few statements, not one per window: 5,000 windows take under a
+    second (`python -m tests.bench plan` measures it against saving them one by one; here only
+    a bound that a plan saved row by row, several seconds, would break on a shared machine)."""
+    small, small_queries, _ = plan(officer, keys=1)
+    large, large_queries, elapsed = plan(officer, keys=25)
+    assert (small, large) == (200, 5000)
+    assert large_queries <= small_queries + 10  # one insert per 500 windows
+    assert elapsed < 5, elapsed
 
 
 def collecting_case(officer, account, windows: int, failed: int) -> Case:
