@@ -20,7 +20,7 @@ COPY . .
 # Static files are collected once, into the image; whitenoise serves them compressed.
 RUN DJANGO_DEBUG=true python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app dsar \
-    && mkdir -p var /var/lib/dsar/private /var/lib/dsar/beat \
+    && mkdir -p var /var/lib/dsar/private /var/lib/dsar/beat /var/lib/dsar/anchors \
     && chown -R dsar var /var/lib/dsar
 USER dsar
 

@@ -26,8 +26,10 @@ var/local.env: | $(VENV)/.installed
 	print('NETCORE_SANDBOX_API_KEY=' + secrets.token_hex(16))" > $@
 	chmod 600 $@
 
-# Plain log lines on a terminal (production logs JSON lines).
+# Plain log lines on a terminal (production logs JSON lines); the "Sandbox" account calls the
+# local sandbox, which only a development setup may do.
 run: export DJANGO_LOG_FORMAT ?= plain
+run: export NETCORE_ALLOW_CUSTOM_BASE_URL ?= true
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)

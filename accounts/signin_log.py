@@ -5,6 +5,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from .client_address import client_address
 from .models import SignInEvent, SignInEventKind
 
 USERNAME_MAX = 150
@@ -17,7 +18,7 @@ def record_sign_in_event(
     """Append one event; the IP address and browser come from the request when there is one."""
     ip_address = user_agent = None
     if request is not None:
-        ip_address = request.META.get("REMOTE_ADDR") or None
+        ip_address = client_address(request)
         user_agent = request.META.get("HTTP_USER_AGENT", "")
     if user is not None and not username:
         username = user.get_username()

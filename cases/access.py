@@ -2,13 +2,15 @@
 
 - Privacy officers (group "Privacy officers", permission `cases.work_case`) work cases and
   download reports and exports.
-- Auditors (group "Auditors", view permissions only) read cases, their events and audit trails;
-  they change nothing and download nothing.
+- Auditors (group "Auditors": view permissions and `cases.audit_case`; the DPO's role) read every
+  case, restricted ones included, with their events and audit trails; they change nothing and
+  download nothing, and each showing of a case is in its audit trail like anyone's.
 - Admins (superusers) use the Django admin and see every case.
 
-A case marked `restricted` is seen only by its assigned officer and admins. For everyone else it
-does not exist: every URL under it answers 404 (so references cannot be enumerated) and it is left
-out of lists, counts and search.
+A case marked `restricted` is seen only by its assigned officer, auditors and admins, and worked
+only by its officer and admins. For everyone else it does not exist: every URL under it answers 404
+(so references cannot be enumerated) and it is left out of lists, counts and search. Restricting,
+unrestricting or reassigning a case is for admins and its current officer.
 """
 
 from django.contrib.auth.decorators import permission_required
@@ -35,8 +37,15 @@ def is_admin(user) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
-def visible_case_q(user, prefix: str = "") -> Q:
-    """A filter on `prefix` (e.g. "case__") keeping the cases `user` may see."""
+def is_auditor(user) -> bool:
+    """Auditors read every case, restricted or not (accountability needs it): the permission
+    `cases.audit_case`, which the Auditors group has."""
+    return user.has_perm("cases.audit_case")
+
+
+def workable_case_q(user, prefix: str = "") -> Q:
+    """A filter on `prefix` (e.g. "case__") keeping the cases `user` may work on or download
+    from, permissions aside: unrestricted ones and their own (every case for admins)."""
     if is_admin(user):
         return Q()
     unrestricted = Q(**{f"{prefix}restricted": False})
@@ -45,10 +54,37 @@ def visible_case_q(user, prefix: str = "") -> Q:
     return unrestricted | Q(**{f"{prefix}assigned_officer": user.pk})
 
 
+def visible_case_q(user, prefix: str = "") -> Q:
+    """A filter on `prefix` keeping the cases `user` may see: those they may work on, and every
+    case for auditors."""
+    if is_auditor(user):
+        return Q()
+    return workable_case_q(user, prefix)
+
+
 def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The cases `user` may see (all of them for admins)."""
+    """The cases `user` may see (all of them for admins and auditors)."""
     queryset = Case.objects.all() if queryset is None else queryset
     return queryset.filter(visible_case_q(user))
+
+
+def may_work(user, case: Case) -> bool:
+    """Whether `user` may act on `case` (officers: not on another officer's restricted case)."""
+    return user.has_perm("cases.work_case") and (
+        is_admin(user) or not case.restricted or case.assigned_officer_id == user.pk
+    )
+
+
+def ownership_locked(user, case: Case) -> frozenset[str]:
+    """The ownership fields `user` may not change on `case`: restricting, unrestricting and
+    reassigning are for admins and its current officer; an unassigned case may be taken by any
+    officer (who then, as its officer, may restrict it)."""
+    if user is not None and user.is_authenticated:
+        if is_admin(user) or (case.assigned_officer_id and case.assigned_officer_id == user.pk):
+            return frozenset()
+        if case.assigned_officer_id is None:
+            return frozenset({"restricted"})
+    return frozenset({"assigned_officer", "restricted"})
 
 
 def check_reference(reference: str) -> None:
@@ -57,10 +93,15 @@ def check_reference(reference: str) -> None:
         raise Http404
 
 
-def case_or_404(user, reference: str, queryset: QuerySet | None = None) -> Case:
-    """The case with this reference if `user` may see it; 404 whether it is hidden or missing."""
+def case_or_404(
+    user, reference: str, queryset: QuerySet | None = None, *, to_work: bool = False
+) -> Case:
+    """The case with this reference if `user` may see it (or, `to_work`, act on it); 404 whether
+    it is hidden or missing."""
     check_reference(reference)
-    return get_object_or_404(visible_cases(user, queryset), reference=reference)
+    queryset = Case.objects.all() if queryset is None else queryset
+    allowed = workable_case_q(user) if to_work else visible_case_q(user)
+    return get_object_or_404(queryset.filter(allowed), reference=reference)
 
 
 def record_events_view(*, case: Case, actor, details: dict) -> None:

@@ -10,6 +10,8 @@ from .models import (
     DeadlineReminder,
     Delivery,
     HarvestWindow,
+    LedgerEntry,
+    LedgerHead,
     LinkAccess,
     OrganisationProfile,
     Report,
@@ -19,8 +21,8 @@ from .models import (
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records of subject data and of the audit trail are looked at here, never edited."""
 
-    # The path from this model to its case: restricted cases stay hidden from staff who are
-    # neither admins nor the case's officer (cases/access.py).
+    # The path from this model to its case: restricted cases stay hidden from staff who may not
+    # see them (cases/access.py: admins, auditors and the case's officer may).
     case_path = "case__"
 
     def get_queryset(self, request):
@@ -97,6 +99,41 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="hash")
     def short_hash(self, entry: AuditEntry) -> str:
         return entry.hash[:12]
+
+
+class AdminsOnlyReadOnlyAdmin(admin.ModelAdmin):
+    """The global ledger names every case, restricted ones too: for admins' eyes, read-only."""
+
+    def has_module_permission(self, request) -> bool:
+        return access.is_admin(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return access.is_admin(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(AdminsOnlyReadOnlyAdmin):
+    list_display = ("sequence", "created_at", "case_reference", "case_sequence", "short_hash")
+    search_fields = ("case_reference", "hash")
+    show_full_result_count = False
+
+    @admin.display(description="hash")
+    def short_hash(self, link: LedgerEntry) -> str:
+        return link.hash[:12]
+
+
+@admin.register(LedgerHead)
+class LedgerHeadAdmin(AdminsOnlyReadOnlyAdmin):
+    list_display = ("length", "hash")
 
 
 @admin.register(OrganisationProfile)

@@ -1,6 +1,7 @@
 """Forms, and the one place where a case's intake data is validated (the web form and
 `manage.py create_case` both go through CaseForm)."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django import forms
@@ -9,7 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from netcore.models import NetcoreAccount
+
 from .dashboard import DUE_FILTERS
+from .harvest import planning
 from .models import (
     Case,
     Channel,
@@ -26,6 +30,7 @@ MAX_PRIMARY_KEY_LENGTH = 255
 MAX_PRIMARY_KEYS = 50
 # Notes and reasons: long enough for any real explanation, short enough to refuse a flood.
 MAX_TEXT_LENGTH = 5000
+LOCKED_HELP = "Only the assigned officer or an administrator can change this."
 
 
 class DateInput(forms.DateInput):
@@ -112,7 +117,7 @@ class CaseForm(forms.ModelForm):
             "regime": "The law the request is answered under; it sets the deadline.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, locked: Iterable[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assigned_officer"].queryset = officers()
         self.fields["assigned_officer"].label_from_instance = lambda u: (
@@ -124,6 +129,11 @@ class CaseForm(forms.ModelForm):
             self.initial["regime"] = default_regime
         # Left out, the regime stays as it is, or a new case gets the organisation's default.
         self.fields["regime"].required = False
+        # Fields this user may not change (cases/access.py): shown as they are, what is posted
+        # for them ignored.
+        for name in locked:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = LOCKED_HELP
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]
@@ -159,6 +169,18 @@ class CaseForm(forms.ModelForm):
                     "search_from",
                     f"The search may span at most {settings.CASE_MAX_RANGE_DAYS} days.",
                 )
+        keys, channels = cleaned.get("primary_keys"), cleaned.get("channels")
+        if start and end and keys and channels and not self.errors:
+            try:
+                planning.check_plan_size(
+                    primary_keys=keys,
+                    channels=channels,
+                    search_from=start,
+                    search_to=end,
+                    accounts=list(NetcoreAccount.objects.filter(active=True).only("window_days")),
+                )
+            except planning.PlanTooLarge as exc:
+                self.add_error(None, str(exc))
         return cleaned
 
 

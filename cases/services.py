@@ -5,6 +5,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from .access import ownership_locked
 from .audit import audit_append
 from .deadlines import days_stopped, due_date_for, extended_due_date_for
 from .models import AuditAction, Case, CaseNote, OrganisationProfile, ReferenceCounter
@@ -116,6 +117,8 @@ def case_create(
             "received_on": received_on,
             "regime": case.regime,
             "due_date": case.due_date,
+            # To whom the report goes: the trail must be able to say so (verify_audit).
+            "subject_email": subject_email,
             "channels": channels,
             "search_from": search_from,
             "search_to": search_to,
@@ -146,6 +149,11 @@ def case_update(*, case: Case, actor, **changes) -> Case:
     }
     if not diff:
         return case
+    if set(diff) & ownership_locked(actor, case):
+        raise CaseRuleError(
+            "Only the assigned officer or an administrator can reassign, restrict or unrestrict "
+            "this case."
+        )
     if set(diff) - {"assigned_officer", "restricted"} and case.status not in EDITABLE_STATUSES:
         raise CaseRuleError(
             "Collection has started: only the assigned officer and the restriction can change now. "
@@ -218,7 +226,7 @@ def case_verify_identity(*, case: Case, actor, method: str, notes: str = "") -> 
         case=case,
         actor=actor,
         action=AuditAction.IDENTITY_VERIFIED,
-        details={"method": method, "notes": notes},
+        details={"method": method, "notes": notes, "verified_at": case.verified_at},
     )
     return case
 
@@ -276,6 +284,7 @@ def case_extend_deadline(*, case: Case, actor, reason: str, subject_told_on: dat
         details={
             "old_due_date": old_due,
             "new_due_date": case.due_date,
+            "extended_on": case.extended_on,
             "reason": case.extension_reason,
             "subject_told_on": subject_told_on,
         },

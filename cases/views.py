@@ -99,8 +99,12 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @can_work
 def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    case = access.case_or_404(request.user, reference)
-    form = CaseForm(request.POST or None, instance=case)
+    case = access.case_or_404(request.user, reference, to_work=True)
+    form = CaseForm(
+        request.POST or None,
+        instance=case,
+        locked=access.ownership_locked(request.user, case),
+    )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
         # The form has already copied the values onto `case`; compare against the stored row.
@@ -157,8 +161,8 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "notes": case.notes.select_related("author"),
         "audit_entries": entries,
         "audit_hidden": max(case.audit_length - AUDIT_ENTRIES_SHOWN, 0),
-        "can_work": request.user.has_perm("cases.work_case"),
-        "progress": harvest_progress(case),
+        "can_work": access.may_work(request.user, case),
+        "progress": harvest_progress(case, failed_page=request.GET.get("failed_page", 1)),
         "can_collect": case.status in planning.HARVESTABLE,
         "panel": report_panel(case),
         "events": events,
@@ -222,7 +226,7 @@ def _case_action(form_class, form_name: str, action):
     @require_POST
     @can_work
     def view(request: HttpRequest, reference: str) -> HttpResponse:
-        case = access.case_or_404(request.user, reference)
+        case = access.case_or_404(request.user, reference, to_work=True)
         form = form_class(request.POST)
         if form.is_valid():
             try:
@@ -303,7 +307,7 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
     case = access.case_or_404(
         request.user, reference, Case.objects.only("id", "status", "channels")
     )
-    progress = harvest_progress(case)
+    progress = harvest_progress(case, failed_page=request.GET.get("failed_page", 1))
     return JsonResponse(
         {
             "status": case.status,
@@ -314,6 +318,9 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
             "finished": progress.finished,
             "percent": progress.percent,
             "events_per_channel": progress.events_per_channel,
+            "failed_count": progress.failed_count,
+            "failed_page": progress.failed_page,
+            "failed_pages": progress.failed_pages,
             "failed": [
                 {
                     "window": w.pk,

@@ -16,6 +16,8 @@ app.conf.imports = (
     "cases.reports.links",
     "cases.jobs.reminders",
     "cases.jobs.retention",
+    "cases.jobs.anchor",
+    "cases.reports.integrity",
 )
 
 

@@ -52,6 +52,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every response carries the security headers: static files (which
+    # whitenoise answers before the rest), the 400 for a host we do not serve and error pages
+    # made by any middleware below.
+    "dsar_portal.security.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dsar_portal.logs.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,9 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "dsar_portal.security.SecurityHeadersMiddleware",
+    "dsar_portal.security.RejectNulInQueryMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -191,8 +195,10 @@ if not FIELD_ENCRYPTION_KEY and not DEBUG:
         '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
     )
 
-# Cases: the longest date range an officer may ask Netcore to search.
+# Cases: the longest date range an officer may ask Netcore to search, and the most windows
+# (requests to Netcore: accounts × primary keys × channels × 7-day windows) one case may plan.
 CASE_MAX_RANGE_DAYS = env.int("CASE_MAX_RANGE_DAYS", default=1827)  # five years
+CASE_MAX_WINDOWS = env.int("CASE_MAX_WINDOWS", default=5000)
 
 # Security. `make run` serves plain http on 127.0.0.1, so HTTPS-only behaviour is opt-in; a
 # production .env turns it on (see .env.example; `manage.py check --deploy` is clean with it).
@@ -236,15 +242,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Sign-in: django-axes counts failures in the database (shared by every web process and machine),
-# per username and per client address, and locks either out for a while; the lockout page is ours.
+# Sign-in: django-axes counts failures in the database (shared by every web process and machine)
+# per (username, client address), and our handler adds a higher limit per address that refuses
+# only names which failed there (accounts/lockout.py); the lockout page is ours.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
 AXES_FAILURE_LIMIT = env.int("DJANGO_SIGNIN_FAILURE_LIMIT", default=5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("DJANGO_SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.int("DJANGO_SIGNIN_LOCKOUT_MINUTES", default=15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address: REMOTE_ADDR, or behind this many trusted proxies (each appending to
+# X-Forwarded-For) the address the outermost one saw (accounts/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.signin_log.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
@@ -285,6 +298,9 @@ LOGGING = {
 
 # The local sandbox's API key (make run writes a random one; the "Sandbox" account uses it).
 NETCORE_SANDBOX_API_KEY = env.str("NETCORE_SANDBOX_API_KEY", default="")
+# Accounts call Netcore's three documented addresses; any other base URL (the sandbox, a test
+# server) only when this is on (`make run` turns it on), and never a link-local or metadata one.
+NETCORE_ALLOW_CUSTOM_BASE_URL = env.bool("NETCORE_ALLOW_CUSTOM_BASE_URL", default=False)
 
 # Netcore: client timeouts and retries (transient errors only; backoff doubles up to the max, with
 # jitter; a 429's Retry-After is honoured up to NETCORE_RETRY_AFTER_MAX seconds).
@@ -313,6 +329,13 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=90)
 RETENTION_PURGE_HOUR = env.int("RETENTION_PURGE_HOUR", default=2)
 
+# The audit trail's anchor: the global ledger's head, written daily at AUDIT_ANCHOR_HOUR outside
+# the database, appended to this file (on storage the database's owners cannot rewrite) and/or
+# emailed to these addresses (the DPO); `verify_audit --anchor FILE` checks against them.
+AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")
+AUDIT_ANCHOR_EMAIL = env.list("AUDIT_ANCHOR_EMAIL", default=[])
+AUDIT_ANCHOR_HOUR = env.int("AUDIT_ANCHOR_HOUR", default=3)
+
 CELERY_BEAT_SCHEDULE = {
     "harvest-watchdog": {
         "task": "cases.tasks.harvest_watchdog_task",
@@ -327,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=RETENTION_PURGE_HOUR),
     },
     "delivery-watchdog": {"task": "cases.tasks.delivery_watchdog_task", "schedule": 60.0},
+    "audit-anchor": {
+        "task": "cases.tasks.audit_anchor_task",
+        "schedule": crontab(minute=15, hour=AUDIT_ANCHOR_HOUR),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")

@@ -21,7 +21,8 @@ class NetcoreAccountForm(forms.ModelForm):
         label="Base URL",
         required=False,
         assume_scheme="https",
-        help_text=NetcoreAccount._meta.get_field("base_url").help_text,
+        help_text="Development and the sandbox only (NETCORE_ALLOW_CUSTOM_BASE_URL); "
+        "otherwise choose a region. Without /apiv2.",
     )
     timezone = forms.ChoiceField(
         choices=[(name, name) for name in sorted(zoneinfo.available_timezones())], initial="UTC"
@@ -43,9 +44,10 @@ class NetcoreAccountForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields[
-                "api_key"
-            ].help_text = f"Stored key: {self.instance.api_key_masked}. Leave empty to keep it."
+            self.fields["api_key"].help_text = (
+                f"Stored key: {self.instance.api_key_masked}. Leave empty to keep it; a new "
+                "region or base URL needs the key entered again."
+            )
         else:
             self.fields["api_key"].required = True
             self.fields["api_key"].help_text = "Stored encrypted; never shown again."

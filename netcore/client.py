@@ -3,11 +3,15 @@
 The request is the documented one: POST {base}/apiv2 with `type`, `activity` and `apikey` in the
 query and a form body `data=<JSON>` holding primary_key, channel and from/to dates (DDMMYYYY).
 Transient errors are retried with tenacity (exponential backoff with jitter, Retry-After for 429);
-permanent ones are raised at once. The API key never leaves this module except in the request.
+permanent ones are raised at once. The API key never leaves this module except in the request, and
+the request goes only to an allowed address (netcore.endpoints) that the key was entered for;
+redirects are never followed. Error messages are classified causes; what the server wrote goes to
+the log only (key and primary key masked).
 """
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,13 +26,16 @@ from django.db import connections
 from django.utils import timezone
 
 from netcore.encryption import DecryptionFailed
+from netcore.endpoints import base_url_refusal
 from netcore.errors import (
     ApiKeyUnreadable,
     BadApiKey,
     BadResponse,
     ConnectionFailed,
+    EndpointRefused,
     NetcoreError,
     RateLimited,
+    Redirected,
     RequestRejected,
     RequestTimeout,
     ServerError,
@@ -60,6 +67,8 @@ QUERY = {"type": "export_data", "activity": "get_user_channel_activity_data"}
 # The account check asks for one day of a primary key nobody has.
 CHECK_PRIMARY_KEY = "connection-check@example.invalid"
 _ERROR_EXCERPT_CHARS = 200
+# A `status` value shown in a cause only when it looks like one ("fail", "error").
+_STATUS_WORD = re.compile(r"[A-Za-z_]{1,20}")
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,14 @@ class NetcoreClient:
     ) -> None:
         self.account_name = account.name
         self.base_url = account.effective_base_url
+        refusal = base_url_refusal(self.base_url)
+        if refusal:
+            raise EndpointRefused(f"account {account.name!r}: {refusal}")
+        if not account.key_matches_base_url:
+            raise EndpointRefused(
+                f"account {account.name!r}: its API key was entered for another address than "
+                f"{self.base_url}; enter the key again"
+            )
         self.zone = account.zone
         self.max_rps = account.max_rps
         try:
@@ -211,7 +228,7 @@ class NetcoreClient:
         response, error = self._post(data)
         if error is not None:
             raise error
-        result = self._parse(response)
+        result = self._parse(response, primary_key)
         # Dates and counts only: the primary key is personal data.
         logger.debug(
             "Netcore %s %s..%s from account %r: %d records, %d warnings",
@@ -233,7 +250,12 @@ class NetcoreClient:
         try:
             # Not streamed: the whole body is read here, so a truncated one fails here.
             response = self._http().post(
-                url, params=params, data={"data": data}, timeout=self.timeout
+                url,
+                params=params,
+                data={"data": data},
+                timeout=self.timeout,
+                # The key and the primary key go to the account's address and nowhere else.
+                allow_redirects=False,
             )
         except requests.Timeout as exc:
             return None, RequestTimeout(self._mask(f"no answer in time from {where}: {exc}"))
@@ -250,9 +272,11 @@ class NetcoreClient:
             return None, RequestRejected(self._mask(f"request to {where} cannot be sent: {exc}"))
         return response, None
 
-    def _parse(self, response: requests.Response) -> WindowResult:
+    def _parse(self, response: requests.Response, primary_key: str) -> WindowResult:
         status = response.status_code
         where = f"{self.base_url} (account {self.account_name!r})"
+        if not 200 <= status < 300 and status != 429:  # throttling is routine: not logged
+            self._log_answer(where, status, response.content, primary_key)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RateLimited(
@@ -261,31 +285,28 @@ class NetcoreClient:
             )
         if status >= 500:
             raise ServerError(
-                self._mask(f"server error from {where}: HTTP {status} {self._excerpt(response)}"),
-                status_code=status,
+                self._mask(f"server error from {where}: HTTP {status}"), status_code=status
+            )
+        if 300 <= status < 400:
+            raise Redirected(
+                self._mask(f"{where} answered with a redirect (HTTP {status}), not followed")
             )
         if status in (401, 403):
-            raise BadApiKey(
-                self._mask(f"API key refused by {where}: HTTP {status} {self._excerpt(response)}")
-            )
+            raise BadApiKey(self._mask(f"API key refused by {where}: HTTP {status}"))
         if not 200 <= status < 300:
             raise RequestRejected(
-                self._mask(f"request rejected by {where}: HTTP {status} {self._excerpt(response)}"),
-                status_code=status,
+                self._mask(f"request rejected by {where}: HTTP {status}"), status_code=status
             )
         try:
             payload = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            content_type = response.headers.get("Content-Type", "no content type")
+        except (ValueError, UnicodeDecodeError):
+            self._log_answer(where, status, response.content, primary_key)
             raise BadResponse(
-                self._mask(
-                    f"body from {where} is not JSON ({content_type}, "
-                    f"{len(response.content)} bytes): {exc}"
-                )
+                self._mask(f"body from {where} is not JSON ({len(response.content)} bytes)")
             ) from None
-        return self._parse_payload(payload, where)
+        return self._parse_payload(payload, where, primary_key)
 
-    def _parse_payload(self, payload: Any, where: str) -> WindowResult:
+    def _parse_payload(self, payload: Any, where: str, primary_key: str) -> WindowResult:
         if not isinstance(payload, dict):
             raise UnexpectedResponse(
                 f"answer from {where} is JSON {type(payload).__name__}, not an object"
@@ -294,12 +315,18 @@ class NetcoreClient:
             detail = _text_excerpt(
                 payload.get("details") or payload.get("message") or payload.get("error") or ""
             )
-            message = self._mask(
-                f"{where} answered status {payload.get('status')!r}: {detail or 'no details'}"
+            self._log_answer(
+                where, 200, json.dumps(payload, ensure_ascii=False).encode(), primary_key
+            )
+            status = payload.get("status")
+            shown = (
+                repr(status) if isinstance(status, str) and _STATUS_WORD.fullmatch(status) else None
             )
             if _mentions_api_key(detail):
-                raise BadApiKey(message)
-            raise RequestRejected(message)
+                raise BadApiKey(self._mask(f"API key refused by {where} (status {shown})"))
+            raise RequestRejected(
+                self._mask(f"{where} answered status {shown or 'other than success'}")
+            )
         result = payload.get("result")
         activity = result.get("channel_activity") if isinstance(result, dict) else None
         if not isinstance(activity, list):
@@ -331,8 +358,13 @@ class NetcoreClient:
     def _mask(self, text: str) -> str:
         return mask_api_key(text, self._api_key)
 
-    def _excerpt(self, response: requests.Response) -> str:
-        return self._mask(_text_excerpt(response.content.decode("utf-8", "replace")))
+    def _log_answer(self, where: str, status: int, body: bytes, primary_key: str) -> None:
+        """What the server wrote, for whoever reads the log: never part of an error's message
+        (a cause officers see must not carry a server's text)."""
+        excerpt = _text_excerpt(body.decode("utf-8", "replace"))
+        if primary_key:
+            excerpt = excerpt.replace(primary_key, "[primary key]")
+        logger.warning("Netcore %s answered HTTP %s: %s", where, status, self._mask(excerpt))
 
     def _wait(self, retry_state: tenacity.RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
@@ -360,7 +392,7 @@ def check_account(account: "NetcoreAccount", **client_options: Any) -> CheckResu
     """Check an account with one real request; a key that cannot be decrypted is a failure too."""
     try:
         client = NetcoreClient(account, **client_options)
-    except ApiKeyUnreadable as exc:
+    except (ApiKeyUnreadable, EndpointRefused) as exc:
         return CheckResult(CheckOutcome.FAILED, str(exc))
     return client.check()
 

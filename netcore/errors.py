@@ -2,7 +2,9 @@
 
 Transient errors (the server or the network failed this time) are retried; permanent errors (the
 request itself is wrong, or the key is) are not. The client masks the API key in every message
-before raising, and never chains the exceptions of requests, whose messages hold the URL.
+before raising, and never chains the exceptions of requests, whose messages hold the URL. Messages
+are classified causes written by the client (status codes, kinds of failure), never text from the
+server's answer: they are shown to officers and auditors as a window's cause.
 """
 
 
@@ -60,6 +62,16 @@ class RequestRejected(PermanentError):
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class EndpointRefused(PermanentError):
+    """The account's base URL may not be called (netcore.endpoints), or its stored key was entered
+    for another address."""
+
+
+class Redirected(PermanentError):
+    """The server answered with a redirect. Redirects are never followed: the request carries the
+    API key and a subject's primary key, which go only to the account's own address."""
 
 
 class ApiKeyUnreadable(PermanentError):

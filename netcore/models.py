@@ -1,4 +1,8 @@
-"""Netcore CE accounts: where to call, with which key, and in which timezone dates are read."""
+"""Netcore CE accounts: where to call, with which key, and in which timezone dates are read.
+
+A stored key is only ever sent to the base URL it was entered for (`api_key_base_url`): changing
+an account's region or base URL requires entering the key again.
+"""
 
 import zoneinfo
 from functools import cache
@@ -8,22 +12,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from netcore import encryption
+from netcore.endpoints import REGION_BASE_URLS, Region, base_url_refusal
 from netcore.windows import MAX_WINDOW_DAYS
 
+__all__ = ["REGION_BASE_URLS", "NetcoreAccount", "Region"]
+
 MIN_API_KEY_LENGTH = 8
-
-
-class Region(models.TextChoices):
-    US = "us", "United States"
-    IN = "in", "India"
-    EU = "eu", "Europe"
-
-
-REGION_BASE_URLS = {
-    Region.US: "https://api.netcoresmartech.com",
-    Region.IN: "https://apiin.netcoresmartech.com",
-    Region.EU: "https://euceeapi.netcorecloud.net",
-}
 
 
 @cache
@@ -64,6 +58,8 @@ class NetcoreAccount(models.Model):
     )
     api_key_encrypted = models.TextField(editable=False)
     api_key_last4 = models.CharField("API key (last 4)", max_length=4, editable=False)
+    # The base URL in use when the key was entered: the only one the key is sent to.
+    api_key_base_url = models.CharField(max_length=200, editable=False, blank=True)
     timezone = models.CharField(
         max_length=64,
         default="UTC",
@@ -105,11 +101,28 @@ class NetcoreAccount(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        if getattr(self, "_api_key_entered", False):
+            self.api_key_base_url = self.effective_base_url
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "api_key_base_url"}
+            self._api_key_entered = False
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if bool(self.region) == bool(self.base_url):
             raise ValidationError("Give either a region or a base URL, not both and not neither.")
+        if self.base_url and (refusal := base_url_refusal(self.base_url)):
+            raise ValidationError({"base_url": refusal})
         if not self.api_key_encrypted:
             raise ValidationError({"api_key": "An API key is required."})
+        if not self.key_matches_base_url:
+            raise ValidationError(
+                {
+                    "api_key": "The address changed: enter the API key again. A stored key is "
+                    "only ever sent to the address it was entered for."
+                }
+            )
 
     @property
     def api_key(self) -> str:
@@ -121,6 +134,16 @@ class NetcoreAccount(models.Model):
         validate_api_key(value)
         self.api_key_encrypted = encryption.encrypt(value)
         self.api_key_last4 = value[-4:]
+        # Bound to the account's address when saved (after its region or URL is set too).
+        self._api_key_entered = True
+
+    @property
+    def key_matches_base_url(self) -> bool:
+        """True when the stored key may be sent to `effective_base_url`: it was entered for it
+        (or has just been entered, and will be bound to it when saved)."""
+        if getattr(self, "_api_key_entered", False):
+            return True
+        return bool(self.api_key_base_url) and self.api_key_base_url == self.effective_base_url
 
     @property
     def api_key_masked(self) -> str:

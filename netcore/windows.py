@@ -27,3 +27,8 @@ def split_into_windows(start: date, end: date, days: int) -> list[tuple[date, da
         windows.append((window_start, window_end))
         window_start = window_end + timedelta(days=1)
     return windows
+
+
+def count_windows(start: date, end: date, days: int) -> int:
+    """How many windows `split_into_windows(start, end, days)` makes, without making them."""
+    return -(-((end - start).days + 1) // days)

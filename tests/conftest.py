@@ -5,6 +5,15 @@ import pytest
 from tests.factories import OfficerFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def custom_netcore_base_urls(settings, monkeypatch) -> None:
+    """Tests call the sandbox on 127.0.0.1, as `make run` does: a development setup, which
+    allows custom base URLs (here and in the worker processes a test starts). Tests of the
+    production rule turn it off again."""
+    settings.NETCORE_ALLOW_CUSTOM_BASE_URL = True
+    monkeypatch.setenv("NETCORE_ALLOW_CUSTOM_BASE_URL", "true")
+
+
 @pytest.fixture
 def redis_url() -> str:
     """The Redis that CI provides; outside CI a missing Redis skips, in CI it fails loudly."""

@@ -2,6 +2,7 @@
 a ready report (a small real PDF, or one rendered for real), the confirmation step as an officer
 sees it, and the emails a subject receives."""
 
+import hashlib
 import re
 from io import BytesIO
 
@@ -62,15 +63,15 @@ def add_ready_version(case, *, pdf: bytes | None = None) -> Report:
     version = (case.reports.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     report = Report(case=case, version=version, status=ReportStatus.READY, event_count=3, pages=1)
     pdf = pdf or small_pdf()
+    exports = {"json": b'[{"activity": "open"}]', "csv": b"channel,activity\nemail,open\n"}
     report.file.save(report.filename, ContentFile(pdf), save=False)
-    report.json_file.save(
-        f"v{version}-events.json", ContentFile(b'[{"activity": "open"}]'), save=False
-    )
-    report.csv_file.save(
-        f"v{version}-events.csv", ContentFile(b"channel,activity\nemail,open\n"), save=False
-    )
+    report.json_file.save(f"v{version}-events.json", ContentFile(exports["json"]), save=False)
+    report.csv_file.save(f"v{version}-events.csv", ContentFile(exports["csv"]), save=False)
     report.size = len(pdf)
-    report.sha256 = "0" * 64
+    # Recorded as a build records them: the files are served and sent only as they were made.
+    report.sha256 = hashlib.sha256(pdf).hexdigest()
+    report.json_sha256 = hashlib.sha256(exports["json"]).hexdigest()
+    report.csv_sha256 = hashlib.sha256(exports["csv"]).hexdigest()
     report.save()
     return report
 

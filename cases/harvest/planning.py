@@ -1,9 +1,12 @@
 """Planning a case's collection: one HarvestWindow per (account, primary key, channel, window),
-queued once the plan is committed. Re-planning keeps the windows the new plan still has."""
+queued once the plan is committed. Re-planning keeps the windows the new plan still has. A plan
+is never larger than CASE_MAX_WINDOWS windows (checked at intake, on edit and at start)."""
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +15,7 @@ from cases.models import AuditAction, Case, HarvestWindow, WindowStatus
 from cases.services import CaseRuleError
 from cases.workflow import CaseStatus, check_transition
 from netcore.models import NetcoreAccount
-from netcore.windows import split_into_windows
+from netcore.windows import count_windows, split_into_windows
 
 from .progress import describe_window
 from .window import enqueue_windows
@@ -27,6 +30,36 @@ HARVESTABLE = frozenset(
         CaseStatus.REPORT_READY,
     }
 )
+
+
+class PlanTooLarge(CaseRuleError):
+    """The collection would need more windows (requests to Netcore) than CASE_MAX_WINDOWS."""
+
+
+def check_plan_size(
+    *,
+    primary_keys: Sequence[str],
+    channels: Sequence[str],
+    search_from: date,
+    search_to: date,
+    accounts: Sequence[NetcoreAccount],
+) -> int:
+    """The number of windows a full collection needs; PlanTooLarge, naming the numbers, when it
+    is more than CASE_MAX_WINDOWS. Counted, not planned: a refusal costs nothing."""
+    per_key_and_channel = sum(
+        count_windows(search_from, search_to, account.window_days) for account in accounts
+    )
+    size = len(primary_keys) * len(channels) * per_key_and_channel
+    if size > settings.CASE_MAX_WINDOWS:
+        days = (search_to - search_from).days + 1
+        raise PlanTooLarge(
+            f"This search needs {size:,} requests to Netcore ({len(primary_keys)} primary keys "
+            f"× {len(channels)} channels × {per_key_and_channel:,} windows of at most 7 days for "
+            f"{days:,} days with {len(accounts)} active accounts), more than the "
+            f"{settings.CASE_MAX_WINDOWS:,} a case may make (CASE_MAX_WINDOWS). Search fewer "
+            "days or fewer primary keys, or split the request into several cases."
+        )
+    return size
 
 
 def plan_windows(case: Case, accounts: Iterable[NetcoreAccount]) -> list[HarvestWindow]:
@@ -62,6 +95,13 @@ def harvest_start(*, case: Case, actor, enqueue: bool = True) -> list[HarvestWin
     accounts = list(NetcoreAccount.objects.filter(active=True).order_by("name"))
     if not accounts:
         raise CaseRuleError("No active Netcore account: add one in the admin first.")
+    check_plan_size(
+        primary_keys=case.primary_keys,
+        channels=case.channels,
+        search_from=case.search_from,
+        search_to=case.search_to,
+        accounts=accounts,
+    )
     planned = plan_windows(case, accounts)
     existing = {
         (w.account_id, w.primary_key, w.channel, w.start, w.end): w for w in case.windows.all()

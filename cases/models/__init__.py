@@ -1,6 +1,6 @@
 """The cases app's models, one module per concern; everything is importable from here."""
 
-from .audit import GENESIS_HASH, AppendOnlyError, AuditAction, AuditEntry
+from .audit import GENESIS_HASH, AppendOnlyError, AuditAction, AuditEntry, LedgerEntry, LedgerHead
 from .case import Case, CaseNote, Channel, ReferenceCounter, VerificationMethod
 from .harvest import ActivityEvent, HarvestWindow, WindowStatus
 from .organisation import ART15_DEFAULTS, OrganisationProfile
@@ -39,6 +39,8 @@ __all__ = [
     "DeliveryOutcome",
     "DocumentKind",
     "HarvestWindow",
+    "LedgerEntry",
+    "LedgerHead",
     "LinkAccess",
     "LinkAction",
     "OrganisationProfile",

@@ -1,4 +1,10 @@
-"""Audit entries: the append-only hash chain of everything done to a case."""
+"""The audit trail: each case's append-only hash chain (AuditEntry), and the global ledger
+(LedgerEntry) that links every chain's every head, in the order written, into one more chain.
+
+A case's chain proves its entries were not edited in place; the ledger proves no chain was cut,
+re-hashed or deleted with its case, and its head, anchored outside the database
+(`manage.py audit_anchor`), proves the ledger itself was not rewritten before the last anchor.
+"""
 
 import hashlib
 import json
@@ -39,6 +45,7 @@ class AuditAction(models.TextChoices):
     LINK_LOCKED = "link_locked", "Download link locked (too many wrong codes)"
     LINK_VIEWED = "link_viewed", "Download page viewed by the subject"
     LINK_DOWNLOADED = "link_downloaded", "Downloaded by the subject"
+    REPORT_FILE_ALTERED = "report_file_altered", "Report file altered: refused"
 
 
 class AppendOnlyError(Exception):
@@ -117,3 +124,75 @@ class AuditEntry(models.Model):
     def compute_hash(self, case_reference: str) -> str:
         content = self.previous_hash + self.canonical_content(case_reference)
         return hashlib.sha256(content.encode()).hexdigest()
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Ledger entries cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Ledger entries cannot be deleted.")
+
+
+class LedgerEntry(models.Model):
+    """One link of the global ledger: a case's chain got a new head (#1 is its creation).
+
+    Written with the audit entry, in the same transaction, so the ledger holds exactly one link
+    per audit entry. The case is named by reference, not by a foreign key: a case deleted with
+    its chain stays named here.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    case_reference = models.CharField(max_length=20)
+    case_sequence = models.PositiveIntegerField()
+    case_hash = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_reference", "case_sequence"], name="ledger_one_link_per_entry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.case_reference}#{self.case_sequence}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Ledger entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Ledger entries cannot be deleted.")
+
+    def compute_hash(self) -> str:
+        content = json.dumps(
+            {
+                "sequence": self.sequence,
+                "created_at": self.created_at.isoformat(),
+                "case": self.case_reference,
+                "case_sequence": self.case_sequence,
+                "case_hash": self.case_hash,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256((self.previous_hash + content).encode()).hexdigest()
+
+
+class LedgerHead(models.Model):
+    """The ledger's length and last hash, in one row that is locked while a link is appended
+    (so links are numbered one after another, never twice)."""
+
+    length = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"ledger head #{self.length}"

@@ -109,7 +109,10 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["due_date", "reference"]
-        permissions = [("work_case", "Can work on DSAR cases")]
+        permissions = [
+            ("work_case", "Can work on DSAR cases"),
+            ("audit_case", "Can read every case, restricted ones too (auditors)"),
+        ]
         indexes = [models.Index(fields=["status", "due_date"])]
 
     def __str__(self) -> str:

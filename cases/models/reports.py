@@ -51,6 +51,9 @@ class Report(models.Model):
         blank=True,
     )
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    # Of the exports, as made: checked, like the PDF's, whenever a file is served or sent.
+    json_sha256 = models.CharField("JSON export SHA-256", max_length=64, blank=True)
+    csv_sha256 = models.CharField("CSV export SHA-256", max_length=64, blank=True)
     size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
     pages = models.PositiveIntegerField(default=0)
     event_count = models.PositiveIntegerField(default=0)

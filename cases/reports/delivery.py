@@ -54,6 +54,7 @@ from netcore import encryption
 
 from . import links, mail
 from .generation import GENERATING_STALE_AFTER_SECONDS
+from .integrity import ReportFileAltered, open_report_file
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +109,21 @@ class DocumentFile:
     filename: str  # as the subject receives it (no internal version numbers)
     content_type: str
     stored: FieldFile
+    # The version whose recorded SHA-256 covers this file, when it is one of a report's files.
+    report: Report | None = None
 
     @property
     def size(self) -> int:
         return self.stored.size
+
+    def open(self, *, actor, purpose: str) -> FieldFile:
+        """The file, open at its start: a report's file only once its SHA-256 matches the one
+        recorded when it was made (ReportFileAltered, audited and the admins told, if not)."""
+        if self.report is not None:
+            return open_report_file(
+                report=self.report, kind=self.kind, actor=actor, purpose=purpose
+            )
+        return self.stored.open("rb")
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,7 @@ def report_document(report: Report) -> Document:
                 f"{reference}-access-report.pdf",
                 "application/pdf",
                 report.file,
+                report,
             ),
             DocumentFile(
                 "json",
@@ -143,6 +156,7 @@ def report_document(report: Report) -> Document:
                 f"{reference}-your-data.json",
                 "application/json",
                 report.json_file,
+                report,
             ),
             DocumentFile(
                 "csv",
@@ -150,6 +164,7 @@ def report_document(report: Report) -> Document:
                 f"{reference}-your-data.csv",
                 "text/csv; charset=utf-8",
                 report.csv_file,
+                report,
             ),
         ),
     )
@@ -378,10 +393,12 @@ def _no_longer_sendable(delivery: Delivery) -> str | None:
 
 
 def read_document_file(file: DocumentFile) -> bytes:
-    """The one place the send reads a document's file (checks on the file belong here)."""
+    """The one place the send reads a document's file: only as it was made."""
     try:
-        with file.stored.open("rb") as handle:
+        with file.open(actor=None, purpose="send") as handle:
             return handle.read()
+    except ReportFileAltered as exc:
+        raise mail.MailFailure(DeliveryCause.FILE, str(exc)) from exc
     except (OSError, ValueError) as exc:
         raise mail.MailFailure(DeliveryCause.FILE, f"{file.filename}: {exc}") from exc
 

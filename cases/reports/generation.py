@@ -20,6 +20,7 @@ from cases.workflow import CaseStatus, TransitionNotAllowed
 
 from .content import case_coverage
 from .document import Acknowledgement, GapsNotAcknowledged, ReportError, render_report
+from .integrity import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ def report_build(report_id: int) -> Report | None:
             ):
                 with open(path, "rb") as file:
                     getattr(report, field_name).save(name, File(file), save=False)
+            export_sha256 = {
+                "json_sha256": file_sha256(result.json_path),
+                "csv_sha256": file_sha256(result.csv_path),
+            }
     except Exception as exc:
         logger.exception("Report %s v%s failed", case.reference, report.version)
         _owned(report).update(
@@ -148,6 +153,7 @@ def report_build(report_id: int) -> Report | None:
             json_file=report.json_file.name,
             csv_file=report.csv_file.name,
             sha256=result.sha256,
+            **export_sha256,
             size=result.size,
             pages=result.pages,
             event_count=result.event_count,
@@ -165,6 +171,8 @@ def report_build(report_id: int) -> Report | None:
             details={
                 "version": report.version,
                 "sha256": report.sha256,
+                "json_sha256": report.json_sha256,
+                "csv_sha256": report.csv_sha256,
                 "size": report.size,
                 "pages": report.pages,
                 "event_count": report.event_count,

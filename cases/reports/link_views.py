@@ -12,12 +12,14 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts.client_address import client_address
 from cases.forms import ButtonForm, LinkCodeForm
 from cases.models import LinkAction, OrganisationProfile
 
 from . import delivery, links
+from .integrity import ReportFileAltered
 
 
 def _profile() -> OrganisationProfile:
@@ -29,7 +31,8 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 
 def _address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    # Behind trusted proxies, the client's own address (DJANGO_TRUSTED_PROXY_COUNT).
+    return client_address(request) or ""
 
 
 def _page(secret: str):
@@ -110,6 +113,7 @@ def link_code_enter(request: HttpRequest, secret: str) -> HttpResponse:
 
 @login_not_required
 @never_cache
+@require_GET  # a HEAD is not a download
 def link_file(request: HttpRequest, secret: str, kind: str) -> HttpResponse:
     """One of the files, to a browser that entered a correct code lately."""
     found = links.usable_link(secret)
@@ -120,9 +124,13 @@ def link_file(request: HttpRequest, secret: str, kind: str) -> HttpResponse:
     file = delivery.document_of(found).file(kind)
     if file is None:
         return _not_found(request)
+    try:
+        opened = file.open(actor=links.SUBJECT, purpose="download by the subject")
+    except ReportFileAltered:
+        return _not_found(request)
     links.record(found, LinkAction.DOWNLOADED, address=_address(request), detail=kind)
     return FileResponse(
-        file.stored.open("rb"),
+        opened,
         as_attachment=True,
         filename=file.filename,
         content_type=file.content_type,

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases import access
 from cases.access import can_download, can_view, can_work
@@ -24,6 +24,7 @@ from cases.models import (
 )
 
 from . import delivery, generation, links, mail
+from .integrity import ReportFileAltered, open_report_file
 
 VERSIONS_SHOWN = 20
 
@@ -66,7 +67,7 @@ def report_panel(case: Case) -> dict:
 @require_POST
 @can_work
 def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
-    case = access.case_or_404(request.user, reference)
+    case = access.case_or_404(request.user, reference, to_work=True)
     form = GenerateReportForm(request.POST)
     form.is_valid()
     try:
@@ -88,37 +89,46 @@ def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
 def _ready_report(user, reference: str, version: int) -> Report:
     access.check_reference(reference)
     return get_object_or_404(
-        Report.objects.select_related("case").filter(access.visible_case_q(user, "case__")),
+        # Reports leave the portal: only for those who may work the case (auditors read it).
+        Report.objects.select_related("case").filter(access.workable_case_q(user, "case__")),
         case__reference=reference,
         version=version,
         status=ReportStatus.READY,
     )
 
 
+def _download(request: HttpRequest, report: Report, kind: str, **response) -> HttpResponse:
+    """Serve a version's file once its SHA-256 matched the recorded one, and audit the download;
+    an altered file is refused (audited, admins told) with the reason on the case page."""
+    try:
+        file = open_report_file(report=report, kind=kind, actor=request.user, purpose="download")
+    except ReportFileAltered as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{report.case.get_absolute_url()}#report-heading")
+    generation.report_record_download(report=report, actor=request.user, kind=kind)
+    return FileResponse(file, as_attachment=True, **response)
+
+
+# GET only: a HEAD (a link checker, a browser's preview) is not a download and is not recorded.
+@require_GET
 @can_download
-def report_pdf(request: HttpRequest, reference: str, version: int) -> FileResponse:
+def report_pdf(request: HttpRequest, reference: str, version: int) -> HttpResponse:
     """The PDF of one version, to signed-in officers only; every download is audited."""
     found = _ready_report(request.user, reference, version)
-    generation.report_record_download(report=found, actor=request.user, kind="pdf")
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.filename,
-        content_type="application/pdf",
-    )
+    return _download(request, found, "pdf", filename=found.filename, content_type="application/pdf")
 
 
+@require_GET
 @can_download
-def report_export(request: HttpRequest, reference: str, version: int, kind: str) -> FileResponse:
+def report_export(request: HttpRequest, reference: str, version: int, kind: str) -> HttpResponse:
     """The JSON or CSV of the events of one version; audited like the PDF."""
     found = _ready_report(request.user, reference, version)
     if kind not in ("json", "csv"):
         raise Http404
-    generation.report_record_download(report=found, actor=request.user, kind=kind)
-    file = found.json_file if kind == "json" else found.csv_file
-    return FileResponse(
-        file.open("rb"),
-        as_attachment=True,
+    return _download(
+        request,
+        found,
+        kind,
         filename=f"{found.case.reference}-events-v{found.version}.{kind}",
         content_type="application/json" if kind == "json" else "text/csv; charset=utf-8",
     )

@@ -4,9 +4,10 @@
   "use strict";
   var panel = document.getElementById("collection");
   if (!panel || panel.dataset.collecting !== "true") return;
-  var url = panel.dataset.progressUrl;
   var bar = document.getElementById("harvest-progress");
   var failedBox = document.getElementById("failed-windows");
+  // The page of failed windows shown (they come a page at a time, however many there are).
+  var url = panel.dataset.progressUrl + "?failed_page=" + (failedBox ? failedBox.dataset.failedPage : 1);
   var POLL_MS = 1500;
 
   function setField(name, value) {
@@ -30,6 +31,7 @@
     setField("finished", data.finished);
     setField("total", data.total);
     setField("percent", data.percent);
+    setField("failed_count", data.failed_count);
     Object.keys(data.events_per_channel).forEach(function (channel) {
       var el = panel.querySelector('[data-channel-count="' + channel + '"]');
       if (el) el.textContent = String(data.events_per_channel[channel]);
@@ -42,7 +44,7 @@
         tr.append(cell(w.channel), cell(w.start + " – " + w.end), cell(w.account), cell(w.cause, "cause"));
         body.append(tr);
       });
-      failedBox.hidden = data.failed.length === 0;
+      failedBox.hidden = data.failed_count === 0;
     }
   }
 

@@ -53,6 +53,9 @@ def test_start_collection_from_the_page_queues_windows(officer_client, officer, 
         "finished": 0,
         "percent": 0,
         "events_per_channel": {"email": 0, "sms": 0},
+        "failed_count": 0,
+        "failed_page": 1,
+        "failed_pages": 1,
         "failed": [],
     }
 

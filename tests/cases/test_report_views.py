@@ -62,6 +62,8 @@ def test_officer_generates_a_version_that_is_stored_privately_and_audited(
     assert entry.details == {
         "version": 1,
         "sha256": made.sha256,
+        "json_sha256": hashlib.sha256(made.json_file.read()).hexdigest(),
+        "csv_sha256": hashlib.sha256(made.csv_file.read()).hexdigest(),
         "size": made.size,
         "pages": made.pages,
         "event_count": 7,

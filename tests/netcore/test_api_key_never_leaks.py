@@ -83,10 +83,9 @@ def test_transient_faults_leak_nothing(start_sandbox, api_key, caplog, fault):
 )
 def test_connection_failures_leak_nothing(api_key, caplog, base_url):
     caplog.set_level(logging.DEBUG)
-    client = make_client(make_account(base_url.format(port=free_port()), api_key), max_attempts=2)
-
     with pytest.raises(NetcoreError) as raised:
-        client.fetch_window(**WINDOW)
+        account = make_account(base_url.format(port=free_port()), api_key)
+        make_client(account, max_attempts=2).fetch_window(**WINDOW)
 
     assert not leaks(every_text_of(raised.value), api_key)
     assert not leaks(caplog.text, api_key)

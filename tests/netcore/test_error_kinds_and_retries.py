@@ -105,11 +105,16 @@ def test_permanent_answers_are_not_retried(start_sandbox, api_key, answer, error
     assert len(sandbox.requests) == 1
 
 
-def test_error_messages_carry_the_cause(start_sandbox, api_key):
+def test_error_messages_carry_a_classified_cause_and_the_log_the_details(
+    start_sandbox, api_key, caplog
+):
     sandbox = start_sandbox(canned=CannedResponse(200, {"status": "fail", "details": "Bad dates"}))
 
-    with pytest.raises(RequestRejected, match=r"answered status 'fail': Bad dates"):
+    with pytest.raises(RequestRejected, match=r"answered status 'fail'$") as raised:
         fetch(sandbox, api_key)
+
+    assert "Bad dates" not in str(raised.value)
+    assert "Bad dates" in caplog.text
 
 
 def test_a_server_error_carries_its_status(start_sandbox, api_key):

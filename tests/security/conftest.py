@@ -1,5 +1,6 @@
 """Users in each role, a restricted case, and a ready report with its files (no rendering)."""
 
+import hashlib
 import importlib
 
 import pytest
@@ -13,13 +14,15 @@ PASSWORD = "correct horse battery staple"
 
 
 def auditors_group() -> Group:
-    """The group the data migration creates (made again after a transactional test's flush)."""
-    migration = importlib.import_module("cases.migrations.0006_restricted_cases_and_auditors")
-    group, created = Group.objects.get_or_create(name=migration.GROUP)
+    """The group the data migrations create (made again after a transactional test's flush)."""
+    made = importlib.import_module("cases.migrations.0006_restricted_cases_and_auditors")
+    granted = importlib.import_module("cases.migrations.0031_auditors_read_restricted_cases")
+    group, created = Group.objects.get_or_create(name=made.GROUP)
     if created:
         group.permissions.set(
             Permission.objects.filter(
-                content_type__app_label="cases", codename__in=migration.PERMISSIONS
+                content_type__app_label="cases",
+                codename__in=[*made.PERMISSIONS, *granted.PERMISSIONS],
             )
         )
     return group
@@ -59,13 +62,27 @@ def private_dir(tmp_path, monkeypatch):
     return tmp_path / "private"
 
 
+STAND_IN_FILES = {
+    "file": b"%PDF-1.7 stand-in",
+    "json_file": b"[]",
+    "csv_file": b"channel,activity\n",
+}
+
+
 def make_ready_report(case, version: int = 1) -> Report:
-    """A ready report version with small stand-in files (the renderer has its own tests)."""
+    """A ready report version with small stand-in files and their SHA-256 (the renderer has its
+    own tests)."""
     found = Report.objects.create(case=case, version=version, status=ReportStatus.READY)
-    found.file.save(found.filename, ContentFile(b"%PDF-1.7 stand-in"), save=False)
-    found.json_file.save("events.json", ContentFile(b"[]"), save=False)
-    found.csv_file.save("events.csv", ContentFile(b"channel,activity\n"), save=False)
-    found.sha256, found.size, found.pages = "0" * 64, 17, 1
+    names = {"file": found.filename, "json_file": "events.json", "csv_file": "events.csv"}
+    for field, data in STAND_IN_FILES.items():
+        getattr(found, field).save(names[field], ContentFile(data), save=False)
+    digests = {k: hashlib.sha256(v).hexdigest() for k, v in STAND_IN_FILES.items()}
+    found.sha256, found.json_sha256, found.csv_sha256 = (
+        digests["file"],
+        digests["json_file"],
+        digests["csv_file"],
+    )
+    found.size, found.pages = len(STAND_IN_FILES["file"]), 1
     found.save()
     return found
 

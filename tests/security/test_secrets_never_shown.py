@@ -125,7 +125,7 @@ def test_a_server_error_shows_and_logs_neither_key_nor_subject(
 ):
     settings.DEBUG = False
 
-    def explode(case):
+    def explode(case, **options):
         raise RuntimeError(f"lookup failed for {EMAIL} / {PHONE} with apikey={API_KEY}")
 
     monkeypatch.setattr(views, "harvest_progress", explode)

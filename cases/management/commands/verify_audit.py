@@ -1,26 +1,82 @@
-from django.core.management.base import BaseCommand, CommandError
+from pathlib import Path
 
-from cases.audit import verify_chain
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from cases.audit import verify_chain, verify_chain_in_ledger, verify_ledger
+from cases.audit_state import state_differences
+from cases.jobs.anchor import AnchorError, anchor_problems, read_anchors
 from cases.models import Case
 
 
 class Command(BaseCommand):
-    help = "Verify every case's audit hash chain (or one case's); exit non-zero on a break."
+    help = (
+        "Verify the audit trail: every case's hash chain, the global ledger linking them (a "
+        "deleted case or a cut or re-hashed chain), each case's status, verification, recipient, "
+        "due date, extension and report files against what its trail says, and with --anchor "
+        "that the ledger still extends every head in FILE. Exits non-zero on any problem."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--case", help="Reference of one case to verify")
+        parser.add_argument(
+            "--case", help="Reference of one case to verify (skips the ledger walk)"
+        )
+        parser.add_argument(
+            "--anchor",
+            type=Path,
+            metavar="FILE",
+            help="anchors written by audit_anchor (one per line) that the ledger must extend",
+        )
 
     def handle(self, *args, **options):
-        cases = Case.objects.order_by("id").only("id", "reference", "audit_length")
+        problems: list[str] = []
+        anchors = []
+        if options["anchor"]:
+            try:
+                anchors = read_anchors(options["anchor"])
+            except AnchorError as exc:
+                raise CommandError(str(exc)) from None
+        cases = Case.objects.order_by("id").values_list("id", flat=True)
         if options["case"]:
             cases = cases.filter(reference=options["case"])
             if not cases.exists():
                 raise CommandError(f"No case {options['case']}.")
+        else:
+            ledger = verify_ledger()
+            problems += ledger.problems
+            references = set(Case.objects.values_list("reference", flat=True))
+            problems += [
+                f"{reference}: in the ledger, but there is no such case (deleted)"
+                for reference in sorted(ledger.references - references)
+            ]
         entries = case_count = 0
-        for case in cases.iterator():
-            count, problem = verify_chain(case)
-            if problem:
-                raise CommandError(f"broken: {problem}")
+        for case_id in cases.iterator():
+            count, found = self._verify_case(case_id)
+            problems += found
             entries += count
             case_count += 1
-        self.stdout.write(f"ok: {entries} entries in {case_count} cases")
+        problems += anchor_problems(anchors)
+        if problems:
+            listed = "\n".join(f"broken: {problem}" for problem in problems)
+            raise CommandError(f"{len(problems)} problem(s) in the audit trail:\n{listed}")
+        anchored = f"; the ledger extends {len(anchors)} anchored head(s)" if anchors else ""
+        self.stdout.write(f"ok: {entries} entries in {case_count} cases{anchored}")
+
+    @staticmethod
+    def _verify_case(case_id: int) -> tuple[int, list[str]]:
+        # The case row is locked while it is compared with its trail, so an entry being written
+        # at the same moment cannot make them look different.
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("verified_by")
+                .get(pk=case_id)
+            )
+            count, chain_break = verify_chain(case)
+            found = [str(chain_break)] if chain_break else []
+            in_ledger = verify_chain_in_ledger(case)
+            if in_ledger:
+                found.append(str(in_ledger))
+            if not found:
+                found += state_differences(case)
+        return count, found
