@@ -4,6 +4,7 @@ it to the subject; and the report panel of the case page."""
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cases import access
@@ -54,7 +55,7 @@ def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
             request,
             f"Report version {version.version} is being generated; it appears below when ready.",
         )
-    return redirect(f"{case.get_absolute_url()}#report-heading")
+    return redirect(reverse("cases:report", args=[case.reference]) + "#report-heading")
 
 
 def _ready_report(user, reference: str, version: int) -> Report:
@@ -108,7 +109,7 @@ def report_send(request: HttpRequest, reference: str, version: int) -> HttpRespo
         )
     except delivery.DeliveryRefused as exc:
         messages.error(request, str(exc))
-        return redirect(f"{found.case.get_absolute_url()}#report-heading")
+        return redirect(reverse("cases:report", args=[found.case.reference]) + "#report-heading")
     # Rendered, not redirected: the passphrase is shown this once and stored nowhere.
     response = render(
         request,

@@ -61,7 +61,7 @@ def test_refused_until_identity_is_verified(officer, officer_client):
         reverse("cases:report_send", args=[made.case.reference, 1]), follow=True
     )
     assert "identity has not been verified" in response.content.decode()
-    page = officer_client.get(made.case.get_absolute_url()).content.decode()
+    page = officer_client.get(reverse("cases:report", args=[made.case.reference])).content.decode()
     assert "Identity not verified: the report cannot be sent" in page
     assert mail.outbox == [] and not Delivery.objects.exists()
 
@@ -122,7 +122,8 @@ def test_encrypted_pdf_opens_only_with_the_passphrase_shown_once(officer, office
     # Shown once: stored nowhere, and not on the case page.
     assert Delivery.objects.get().encrypted
     assert not any(passphrase in str(e.details) for e in AuditEntry.objects.all())
-    assert passphrase not in officer_client.get(made.case.get_absolute_url()).content.decode()
+    report_page = reverse("cases:report", args=[made.case.reference])
+    assert passphrase not in officer_client.get(report_page).content.decode()
 
 
 def test_mail_server_failures_are_retried(officer, settings):
