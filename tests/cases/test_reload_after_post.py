@@ -1,0 +1,177 @@
+"""Every POST view of the portal answers with a redirect, with valid data and with errors, so a
+reload (which asks again for the page the redirect led to) repeats nothing: each scenario posts,
+reloads twice and counts what the action made. Errors are shown once, beside the form."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, CaseNote, Report
+from tests.factories import make_account, make_case, make_collected_case
+from tests.security.test_every_url_checks_roles import EXPECTED
+
+pytestmark = pytest.mark.django_db
+
+
+def entries(case, action: str) -> int:
+    return case.audit_entries.filter(action=action).count()
+
+
+@dataclass
+class Scenario:
+    """A case in the right state, the URL, the data that succeeds, the count it raises by one,
+    and data that is refused (with a text of its error)."""
+
+    make: Callable
+    url: Callable
+    data: dict
+    count: Callable
+    bad: dict | None = None
+    error: str = ""
+
+
+TODAY = timezone.localdate()
+INTAKE = {
+    "subject_name": "Ana Souza",
+    "subject_email": "ana@example.com",
+    "primary_keys": "ana@example.com",
+    "channels": ["email"],
+    "search_from": (TODAY - timedelta(days=30)).isoformat(),
+    "search_to": TODAY.isoformat(),
+    "received_on": TODAY.isoformat(),
+}
+
+
+def case_url(name):
+    return lambda case: reverse(name, args=[case.reference])
+
+
+SCENARIOS = {
+    "cases:create": Scenario(
+        lambda officer: None,
+        lambda case: reverse("cases:create"),
+        INTAKE,
+        lambda case: Case.objects.count(),
+        {**INTAKE, "subject_email": "not-an-email"},
+        "Enter a valid email address",
+    ),
+    "cases:edit": Scenario(
+        lambda officer: make_case(actor=officer),
+        case_url("cases:edit"),
+        {**INTAKE, "subject_name": "Ana Maria Souza"},
+        lambda case: entries(case, "updated"),
+        {**INTAKE, "search_to": "31 Feb 2026"},
+        "Enter a valid date",
+    ),
+    "cases:verify": Scenario(
+        lambda officer: make_case(actor=officer),
+        case_url("cases:verify"),
+        {"method": "email_control", "notes": "Replied from the address on file"},
+        lambda case: entries(case, "identity_verified"),
+        {"method": "other", "notes": ""},
+        "Describe the check",
+    ),
+    "cases:extend": Scenario(
+        lambda officer: make_case(actor=officer, received_on=TODAY - timedelta(days=3)),
+        case_url("cases:extend"),
+        {"reason": "Many systems to search", "subject_told_on": TODAY.isoformat()},
+        lambda case: entries(case, "extended"),
+        {"reason": "", "subject_told_on": "03/04/2026"},
+        "Enter a valid date",
+    ),
+    "cases:status": Scenario(
+        lambda officer: make_case(actor=officer),
+        case_url("cases:status"),
+        {"status": "rejected", "reason": "Manifestly unfounded", "confirmed": "on"},
+        lambda case: entries(case, "status_changed"),
+        {"status": "rejected", "reason": ""},
+        "This field is required",
+    ),
+    "cases:note": Scenario(
+        lambda officer: make_case(actor=officer),
+        case_url("cases:note"),
+        {"text": "Called the subject"},
+        lambda case: CaseNote.objects.filter(case=case).count(),
+        {"text": ""},
+        "This field is required",
+    ),
+    "cases:collect": Scenario(
+        lambda officer: (make_account(), make_case(actor=officer))[1],
+        case_url("cases:collect"),
+        {},
+        lambda case: entries(case, "collection_started"),
+    ),
+    "cases:retry_failed": Scenario(
+        lambda officer: make_collected_case(actor=officer, events=2, failed_windows=1),
+        case_url("cases:retry_failed"),
+        {},
+        lambda case: entries(case, "collection_retried"),
+    ),
+    "cases:report_generate": Scenario(
+        lambda officer: make_collected_case(actor=officer, events=2),
+        case_url("cases:report_generate"),
+        {},
+        lambda case: Report.objects.filter(case=case).count(),
+    ),
+}
+# Sending answers with the page that shows an encrypted report's passphrase, once; the admin's
+# own views are Django's.
+NOT_HERE = {"cases:report_send", "admin:logout"}
+
+
+def test_every_post_view_has_a_scenario():
+    posted = {key for key, expected in EXPECTED.items() if expected[0] == "post"}
+    assert posted - NOT_HERE - {"logout"} <= set(SCENARIOS), posted - set(SCENARIOS)
+
+
+@pytest.mark.parametrize("key", SCENARIOS)
+def test_post_redirects_and_a_reload_repeats_nothing(key, officer_client, officer):
+    scenario = SCENARIOS[key]
+    case = scenario.make(officer)
+    url = scenario.url(case)
+    before = scenario.count(case)
+    response = officer_client.post(url, scenario.data)
+    assert response.status_code == 302, key
+    landing = response["Location"]
+    for _reload in range(2):
+        assert officer_client.get(landing).status_code == 200, landing
+    assert scenario.count(case) == before + 1, key
+
+
+@pytest.mark.parametrize("key", [k for k, s in SCENARIOS.items() if s.bad])
+def test_refused_post_redirects_and_shows_its_errors_once(key, officer_client, officer):
+    scenario = SCENARIOS[key]
+    case = scenario.make(officer)
+    before = scenario.count(case)
+    response = officer_client.post(scenario.url(case), scenario.bad)
+    assert response.status_code == 302, key
+    first = officer_client.get(response["Location"]).content.decode()
+    again = officer_client.get(response["Location"]).content.decode()
+    assert scenario.error in first, key
+    assert scenario.error not in again, key
+    assert scenario.count(case) == before
+
+
+def test_a_status_change_waits_for_its_confirmation(officer_client, officer):
+    case = make_case(actor=officer)
+    url = reverse("cases:status", args=[case.reference])
+    response = officer_client.post(url, {"status": "rejected", "reason": "Unfounded"})
+    assert response["Location"] == f"{case.get_absolute_url()}#status"
+    page = officer_client.get(response["Location"]).content.decode()
+    assert "Yes, reject the request" in page and "Unfounded" in page
+    case.refresh_from_db()
+    assert case.status == "received" and entries(case, "status_changed") == 0
+    # A reload of the confirmation shows the plain page again: nothing was decided.
+    again = officer_client.get(case.get_absolute_url()).content.decode()
+    assert "Yes, reject the request" not in again
+
+
+def test_signing_out_redirects(officer_client):
+    response = officer_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert officer_client.get(response["Location"]).status_code == 200
+    assert officer_client.get(reverse("cases:list")).status_code == 302  # signed out
