@@ -12,9 +12,11 @@
     target.focus({ preventScroll: false });
     if (target.scrollIntoView) target.scrollIntoView({ block: "nearest" });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", focusOnLoad);
+  // After the browser's own move to the page's #fragment, which would take the focus back.
+  function afterLoad() { window.setTimeout(focusOnLoad, 0); }
+  if (document.readyState === "complete") {
+    afterLoad();
   } else {
-    focusOnLoad();
+    window.addEventListener("load", afterLoad);
   }
 })();
