@@ -184,7 +184,8 @@ class CasePageForm(forms.Form):
 class VerifyIdentityForm(CasePageForm):
     id_prefix = "verify"
     method = forms.ChoiceField(
-        label="How was identity checked?", choices=VerificationMethod.choices
+        label="How was identity checked?",
+        choices=[("", "Choose…"), *VerificationMethod.choices],
     )
     notes = forms.CharField(
         required=False,
