@@ -197,7 +197,7 @@ def test_a_working_day(size, browser, live_server, celery_workers, private_dir):
         # A note on the first case, then its trail in sentences.
         walk.goto(case.get_absolute_url())
         page.get_by_role("link", name="Notes").click()
-        page.get_by_role("textbox", name="Add a note").fill("Subject asked for the report by email.")
+        page.get_by_role("textbox", name="Add a note").fill("Asked for the report by email.")
         page.get_by_role("button", name="Add note").click()
         page.locator("#note .messages").wait_for()
         assert walk.focused_inside("#note")
