@@ -54,14 +54,21 @@ def _range(value) -> str:
 
 
 def _per_channel(value) -> str:
-    if isinstance(value, dict):
-        return (
-            ", ".join(
-                f"{Channel(k).label if k in Channel.values else k}: {v:,}" for k, v in value.items()
-            )
-            or "none"
-        )
-    return text(value)
+    """{"sms": 2, "email": 3} as "Email: 3, SMS: 2": the channels in their usual order (the
+    database keeps a JSON object's keys in an order of its own)."""
+    if not isinstance(value, dict):
+        return text(value)
+    order = {channel: n for n, channel in enumerate(Channel.values)}
+    ordered = sorted(value.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+    return ", ".join(f"{_channel(k)}: {text(v)}" for k, v in ordered) or "none"
+
+
+def _channel(value) -> str:
+    return Channel(value).label if value in Channel.values else text(value)
+
+
+def _channels(value) -> str:
+    return ", ".join(_channel(c) for c in value) if isinstance(value, list) else text(value)
 
 
 def _count(value) -> str:
@@ -247,15 +254,7 @@ TRAIL: dict[str, EntryKind] = {
         (
             Detail("received_on", "Received", _day),
             Detail("due_date", "Due", _day),
-            Detail(
-                "channels",
-                "Channels",
-                lambda v: (
-                    text([_choice(Channel.choices)(c) for c in v])
-                    if isinstance(v, list)
-                    else text(v)
-                ),
-            ),
+            Detail("channels", "Channels", _channels),
             Detail("search_from", "Search from", _day),
             Detail("search_to", "Search to", _day),
             Detail("primary_key_count", "Primary keys", _count),
@@ -390,7 +389,7 @@ TRAIL: dict[str, EntryKind] = {
             Detail(
                 "channel",
                 "Channel",
-                lambda v: Channel(v).label if v in Channel.values else (text(v) if v else "all"),
+                lambda v: _channel(v) if v else "all",
             ),
             Detail("activity", "Activity", lambda v: text(v) if v else "all"),
             Detail("via", "Where", lambda v: "the admin" if v == "admin" else text(v)),

@@ -37,6 +37,7 @@ def test_officer_generates_downloads_and_sends_the_report(
     )
     page = sign_in(officer)
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.get_by_role("link", name="Report and delivery").click()
     panel = page.locator("section", has=page.locator("#report-heading"))
     assert "No report yet." in panel.inner_text()
     # Not verified yet: nothing to send, and the panel says why once a report exists.
@@ -77,5 +78,6 @@ def test_officer_generates_downloads_and_sends_the_report(
     assert case.reference in attached.pages[0].extract_text()
     page.get_by_role("link", name="Back to the case").click()
     assert "Sent" in page.locator("h1").inner_text()
+    page.get_by_role("link", name="Report and delivery").click()
     assert f"Sent to {case.subject_email} (encrypted)" in panel.inner_text()
     assert passphrase not in page.content()
