@@ -213,8 +213,24 @@ def test_a_working_day(size, browser, live_server, celery_workers, private_dir):
         walk.check("trail-with-views")
         walk.goto("/?scope=mine")
         walk.check("dashboard-end-of-day")
+        walk.goto(f"/cases/?q={case.reference}")
+        walk.check("case-list")
+        walk.goto(f"/cases/{second.reference}/edit/")
+        walk.check("edit-request")
         walk.context.close()
-    assert walk.shots >= 14
+    assert walk.shots >= 16
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_the_sign_in_page_passes_axe(size, browser, live_server, db):
+    context = browser.new_context(
+        viewport={"width": WIDTHS[size], "height": 900}, locale="en-US", bypass_csp=True
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert axe_violations(page) == []
+    assert not overflows_sideways(page)
+    context.close()
 
 
 @pytest.mark.parametrize("size", WIDTHS)
