@@ -175,3 +175,21 @@ def test_signing_out_redirects(officer_client):
     assert response.status_code == 302
     assert officer_client.get(response["Location"]).status_code == 200
     assert officer_client.get(reverse("cases:list")).status_code == 302  # signed out
+
+
+def test_a_refused_sign_in_or_code_is_not_sent_again_by_a_reload(client, officer, settings):
+    from accounts.models import SignInEvent
+
+    response = client.post(reverse("login"), {"username": "olivia", "password": "wrong"})
+    assert response.status_code == 302
+    for _reload in range(2):
+        assert client.get(response["Location"]).status_code == 200
+    assert SignInEvent.objects.filter(kind="failed").count() == 1
+
+    settings.REQUIRE_2FA = True
+    client.force_login(officer)
+    response = client.post(reverse("two_factor_setup"), {"token": "000000"})
+    assert response.status_code == 302
+    first = client.get(response["Location"]).content.decode()
+    again = client.get(response["Location"]).content.decode()
+    assert "did not work" in first and "did not work" not in again
