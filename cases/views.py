@@ -1,4 +1,9 @@
-"""The case pages: dashboard, list, intake and edit, the case page and its actions."""
+"""The case pages: dashboard, list, intake and edit, the case page and its actions.
+
+The case page is in sections (overview, data collected, report and delivery, trail, notes), each
+its own URL under one head (status, deadline, step bar, next action). Every POST answers with a
+redirect to the card it acted on, its message placed there; a form with errors or waiting for
+confirmation is kept for that one display (cases/form_state.py)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -158,7 +163,7 @@ def _case_page(
     """A section of the case page: the head (status, deadline, step bar, next action, the
     sections' tabs) around the section's own content."""
     has_ready_report, generating = report_facts(case)
-    progress = context.get("progress") or harvest_progress(case)
+    progress = harvest_progress(case)
     can_work = request.user.has_perm("cases.work_case")
     sections = [
         {
