@@ -222,7 +222,7 @@ def test_a_working_day(size, browser, live_server, celery_workers, private_dir):
 
 
 @pytest.mark.parametrize("size", WIDTHS)
-def test_the_sign_in_page_passes_axe(size, browser, live_server, db):
+def test_the_sign_in_pages_pass_axe(size, browser, live_server, db):
     context = browser.new_context(
         viewport={"width": WIDTHS[size], "height": 900}, locale="en-US", bypass_csp=True
     )
@@ -230,7 +230,23 @@ def test_the_sign_in_page_passes_axe(size, browser, live_server, db):
     page.goto(f"{live_server.url}/accounts/login/")
     assert axe_violations(page) == []
     assert not overflows_sideways(page)
+    # A refused attempt: back on the form, the refusal said once, nothing else changed.
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").wait_for()
+    assert axe_violations(page) == []
     context.close()
+
+    officer = OfficerFactory(username="olivia")
+    walk = Walk(browser, live_server, officer, WIDTHS[size], SCREENSHOTS)
+    walk.goto("/accounts/two-factor/setup/")
+    walk.page.get_by_label("Six-digit code from your authenticator app").fill("000000")
+    walk.page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    walk.page.get_by_role("alert").wait_for()
+    assert axe_violations(walk.page) == []
+    assert not overflows_sideways(walk.page)
+    walk.context.close()
 
 
 @pytest.mark.parametrize("size", WIDTHS)
