@@ -161,6 +161,10 @@ ACTIVITY_WORDS = {
     "spam": ActivityWords("Reported as spam", "The message was reported as spam."),
     "complaint": ActivityWords("Complaint", "The message was reported as unwanted."),
     "failed": ActivityWords("Sending failed", "Sending the message failed."),
+    "dnd": ActivityWords(
+        "Not sent (do not disturb)",
+        "The message was not sent: the number is on a do-not-disturb list.",
+    ),
 }
 
 
