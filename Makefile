@@ -30,14 +30,16 @@ var/local.env: | $(VENV)/.installed
 # local sandbox, which only a development setup may do.
 run: export DJANGO_LOG_FORMAT ?= plain
 run: export NETCORE_ALLOW_CUSTOM_BASE_URL ?= true
+# The address and the first accounts' passwords come last, once the portal answers and the
+# worker is ready (bootstrap --announce), set apart from the start-up log.
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bootstrap --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)
-	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the portal)"
+	@mkdir -p var/run && rm -f var/run/worker.ready
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py netcore_sandbox --port $(SANDBOX_PORT) & \
-	$(VENV)/bin/celery -A dsar_portal worker --beat --pool threads --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
+	CELERY_READY_FILE=var/run/worker.ready $(VENV)/bin/celery -A dsar_portal worker --beat --pool threads --concurrency $(WORKER_CONCURRENCY) --loglevel INFO & \
 	$(VENV)/bin/gunicorn dsar_portal.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 & \
+	$(PY) manage.py bootstrap --sandbox-url http://127.0.0.1:$(SANDBOX_PORT) --announce http://$(HOST):$(PORT)/ --worker-ready-file var/run/worker.ready & \
 	wait
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.

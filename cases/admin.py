@@ -1,9 +1,13 @@
+import json
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.utils.html import format_html, format_html_join
 
-from . import access
+from . import access, trail
 from .models import (
     ActivityEvent,
+    AuditAction,
     AuditEntry,
     Case,
     CaseNote,
@@ -78,23 +82,59 @@ class CaseNoteAdmin(ReadOnlyAdmin):
     list_select_related = ("case", "author")
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter by action, named in words (cases/trail.py), not by its code."""
+
+    title = "what happened"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(action, label) for action, label in AuditAction.choices]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("case", "sequence", "created_at", "actor_label", "action", "short_hash")
-    list_filter = ("action", "created_at")
+    # The same sentences and labelled details as the case's trail.
+    list_display = ("case", "sequence", "created_at", "sentence", "short_hash")
+    list_filter = (AuditActionFilter, "created_at")
     search_fields = ("case__reference", "actor_label", "hash")
-    list_select_related = ("case",)
+    list_select_related = ("case", "actor")
     readonly_fields = (
         "case",
         "sequence",
         "created_at",
+        "sentence",
+        "details_in_words",
         "actor",
         "actor_label",
         "action",
-        "details",
+        "stored_details",
         "previous_hash",
         "hash",
     )
+
+    @admin.display(description="what happened")
+    def sentence(self, entry: AuditEntry) -> str:
+        return trail.describe(entry).sentence
+
+    @admin.display(description="details")
+    def details_in_words(self, entry: AuditEntry) -> str:
+        details = trail.describe(entry).details
+        if not details:
+            return "—"
+        return format_html(
+            '<dl class="trail-details">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", details),
+        )
+
+    @admin.display(description="details as stored and hashed (JSON)")
+    def stored_details(self, entry: AuditEntry) -> str:
+        return format_html(
+            "<pre>{}</pre>", json.dumps(entry.details, indent=2, ensure_ascii=False, sort_keys=True)
+        )
 
     @admin.display(description="hash")
     def short_hash(self, entry: AuditEntry) -> str:

@@ -1,12 +1,16 @@
-"""Where the team stands, for the home page: open cases by status and by regime, what is due this
-week, what is overdue, and how long answering took over the last 90 days. Also the due-date
-filters that the case list understands."""
+"""Where the team stands, for the home page: the work queues (overdue, due this week, waiting for
+identity, ready to send, collection failed), open cases by status and by regime, and how long
+answering took over the last 90 days. Also the filters that the case list understands for each of
+them."""
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import Case
@@ -39,6 +43,76 @@ def answered_recently(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
     """Cases sent or closed now whose first answer was in the last ANSWERED_PERIOD_DAYS days."""
     since = timezone.now() - timedelta(days=ANSWERED_PERIOD_DAYS)
     return cases.filter(status__in=ANSWERED, answered_at__gte=since)
+
+
+def waiting_for_identity(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    return cases.open().filter(verified_at__isnull=True)
+
+
+def ready_to_send(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    """A ready report and identity verified: the next step is sending it."""
+    return cases.filter(status=CaseStatus.REPORT_READY, verified_at__isnull=False)
+
+
+def collection_failed(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    return cases.filter(status=CaseStatus.COLLECTION_INCOMPLETE)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One list of the dashboard: what it holds, and what to say when it is empty."""
+
+    label: str
+    select: Callable[[QuerySet[Case], date], QuerySet[Case]]
+    empty: str
+    # The case list's filter that lists the whole queue: (parameter, value).
+    link: tuple[str, str]
+
+
+# In the order the dashboard shows them: the most urgent first.
+QUEUES: dict[str, Queue] = {
+    "overdue": Queue(
+        "Overdue",
+        overdue,
+        "Nothing is overdue. A case whose deadline has passed comes first here.",
+        ("due", "overdue"),
+    ),
+    "due_soon": Queue(
+        f"Due within {DUE_SOON_DAYS} days",
+        due_soon,
+        f"No case is due within {DUE_SOON_DAYS} days.",
+        ("due", "week"),
+    ),
+    "identity": Queue(
+        "Waiting for identity",
+        waiting_for_identity,
+        "Every open case has the subject's identity verified. New requests wait here until "
+        "you record how the subject proved who they are (on the case's overview).",
+        ("queue", "identity"),
+    ),
+    "ready": Queue(
+        "Ready to send",
+        ready_to_send,
+        "No report is waiting to be sent. Once a report is ready and identity verified, the "
+        "case waits here; send it from the case's report section.",
+        ("queue", "ready"),
+    ),
+    "failed": Queue(
+        "Collection failed",
+        collection_failed,
+        "No collection has failed windows. When Netcore cannot be reached for part of a "
+        "search, the case waits here until the windows are retried.",
+        ("queue", "failed"),
+    ),
+}
+# The queues the case list's `queue` filter offers (the deadline ones are its `due` filter).
+LISTED_QUEUES = {key: q.label for key, q in QUEUES.items() if q.link[0] == "queue"}
+
+
+def filter_by_queue(cases: QuerySet[Case], queue: str, today: date | None = None):
+    """The case list's `queue` filter (a key of LISTED_QUEUES; anything else leaves `cases`)."""
+    today = today or timezone.localdate()
+    return QUEUES[queue].select(cases, today) if queue in LISTED_QUEUES else cases
 
 
 def filter_by_due(cases: QuerySet[Case], due: str, today: date | None = None) -> QuerySet[Case]:
@@ -93,3 +167,37 @@ def dashboard_figures(cases: QuerySet[Case], today: date | None = None) -> Dashb
         median_days_to_answer=statistics.median(days) if days else None,
         answered=len(days),
     )
+
+
+QUEUE_ROWS = 8
+
+
+@dataclass(frozen=True)
+class QueueList:
+    key: str
+    queue: Queue
+    cases: list[Case]
+    total: int
+    # The case list showing the whole queue (and only the officer's cases, for "my cases").
+    link: str
+
+
+def dashboard_queues(cases: QuerySet[Case], *, officer=None, today=None) -> list[QueueList]:
+    """Each queue's first cases (soonest deadline first) and its size."""
+    today = today or timezone.localdate()
+    lists = []
+    for key, queue in QUEUES.items():
+        selected = queue.select(cases, today).order_by("due_date", "reference")
+        query = {queue.link[0]: queue.link[1]}
+        if officer is not None:
+            query["officer"] = officer.pk
+        lists.append(
+            QueueList(
+                key=key,
+                queue=queue,
+                cases=list(selected[:QUEUE_ROWS]),
+                total=selected.count(),
+                link=f"{reverse('cases:list')}?{urlencode(query)}",
+            )
+        )
+    return lists

@@ -2,7 +2,7 @@
 `manage.py create_case` both go through CaseForm)."""
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from dsar_portal import clock
 from netcore.models import NetcoreAccount
 
-from .dashboard import DUE_FILTERS
+from .dashboard import DUE_FILTERS, LISTED_QUEUES
 from .harvest import planning
 from .models import (
     Case,
@@ -24,7 +25,7 @@ from .models import (
 )
 from .regimes import REGIME_CHOICES
 from .services import EDITABLE_FIELDS
-from .workflow import MANUAL, CaseStatus
+from .workflow import CaseStatus, WithdrawalMethod
 
 MAX_PRIMARY_KEY_LENGTH = 255
 MAX_PRIMARY_KEYS = 50
@@ -33,11 +34,39 @@ MAX_TEXT_LENGTH = 5000
 LOCKED_HELP = "Only the assigned officer or an administrator can change this."
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class DateInput(forms.TextInput):
+    """A day typed as "20 Nov 2026" (the browser's date picker follows its own locale)."""
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, date):
+            return clock.format_day(value)
+        return super().format_value(value)
+
+
+class DayField(forms.DateField):
+    """A day read as the portal writes it ("20 Nov 2026", or ISO), whatever the locale."""
+
+    widget = DateInput
+    default_error_messages = {
+        "invalid": f"Enter a valid date, typed as {clock.DAY_FORMAT_HINT} (or 2026-11-20)."
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return clock.parse_day(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def day_help(text: str) -> str:
+    return f"{text} Format: {clock.DAY_FORMAT_HINT}."
 
 
 def officers():
@@ -105,15 +134,16 @@ class CaseForm(forms.ModelForm):
         model = Case
         # The form edits exactly what case_create takes and case_update may change.
         fields = list(EDITABLE_FIELDS)
+        field_classes = {"search_from": DayField, "search_to": DayField, "received_on": DayField}
         widgets = {
             "search_from": DateInput(),
             "search_to": DateInput(),
             "received_on": DateInput(),
         }
         help_texts = {
-            "search_from": "First day of activity to collect.",
-            "search_to": "Last day of activity to collect (inclusive).",
-            "received_on": "The day the request reached us; the deadline runs from it.",
+            "search_from": day_help("First day of activity to collect."),
+            "search_to": day_help("Last day of activity to collect (inclusive)."),
+            "received_on": day_help("The day the request reached us; the deadline runs from it."),
             "regime": "The law the request is answered under; it sets the deadline.",
         }
 
@@ -184,9 +214,22 @@ class CaseForm(forms.ModelForm):
         return cleaned
 
 
-class VerifyIdentityForm(forms.Form):
+class CasePageForm(forms.Form):
+    """A form of the case page: its ids start with its own name, so no two forms on a page share
+    an id (and every field keeps its label)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class VerifyIdentityForm(CasePageForm):
+    id_prefix = "verify"
     method = forms.ChoiceField(
-        label="How was identity checked?", choices=VerificationMethod.choices
+        label="How was identity checked?",
+        choices=[("", "Choose…"), *VerificationMethod.choices],
     )
     notes = forms.CharField(
         required=False,
@@ -205,24 +248,26 @@ class VerifyIdentityForm(forms.Form):
         return cleaned
 
 
-class ExtendDeadlineForm(forms.Form):
+class ExtendDeadlineForm(CasePageForm):
+    id_prefix = "extend"
     reason = forms.CharField(
         max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Why the request needs more time (complexity or number of requests).",
     )
-    subject_told_on = forms.DateField(
+    subject_told_on = DayField(
         label="Subject told on",
-        widget=DateInput(),
-        help_text="Within the first period: by the first deadline.",
+        help_text=day_help("Within the first period: by the first deadline."),
     )
 
 
-class PauseClockForm(forms.Form):
-    asked_on = forms.DateField(
+class PauseClockForm(CasePageForm):
+    id_prefix = "pause"
+    asked_on = DayField(
         label="Clarification asked for on",
-        widget=DateInput(),
-        help_text="The day we asked the subject which information or processing they mean.",
+        help_text=day_help(
+            "The day we asked the subject which information or processing they mean."
+        ),
     )
     question = forms.CharField(
         label="What was asked",
@@ -231,22 +276,113 @@ class PauseClockForm(forms.Form):
     )
 
 
-class ResumeClockForm(forms.Form):
-    answered_on = forms.DateField(
+class ResumeClockForm(CasePageForm):
+    id_prefix = "resume"
+    answered_on = DayField(
         label="Answer received on",
-        widget=DateInput(),
-        help_text="The days from asking to this one, both included, are added to the deadline.",
+        help_text=day_help(
+            "The days from asking to this one, both included, are added to the deadline."
+        ),
     )
 
 
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[(s.value, s.label) for s in MANUAL])
+class StatusForm(CasePageForm):
+    """A status an officer sets by hand. Nothing is chosen for them: each status has its own
+    form (below), and the change is made only once confirmed on the next page."""
+
+    status = forms.ChoiceField(choices=[("", "Choose…")], widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The status this form sets, and its words: the disclosure's title, what confirming does,
+    # and the confirming button.
+    target: CaseStatus
+    title = ""
+    consequence = ""
+    confirm_button = ""
+
+    def __init__(self, *args, **kwargs):
+        self.id_prefix = self.target.value
+        kwargs.setdefault("initial", {"status": self.target.value})
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(self.target.value, self.target.label)]
+
+    def audit_details(self) -> dict:
+        """Details of the change beyond its reason, for the audit entry."""
+        return {}
+
+    def summary(self) -> list[tuple[str, str]]:
+        """What was typed, as the confirmation shows it back: (label, text) pairs."""
+        shown = []
+        for name, field in self.fields.items():
+            if name in ("status", "confirmed"):
+                continue
+            value = self.cleaned_data.get(name, "")
+            if isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            shown.append((str(field.label), str(value) or "—"))
+        return shown
+
+
+class RejectForm(StatusForm):
+    """Refusing the request (Art. 12(4)); the reason is what the subject is told."""
+
+    target = CaseStatus.REJECTED
+    title = "Reject the request"
+    confirm_button = "Yes, reject the request"
+    consequence = (
+        "The request is refused: no report is made or sent and the deadline stops. "
+        "This cannot be undone."
+    )
     reason = forms.CharField(
-        required=False, max_length=MAX_TEXT_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+        label="Why the request is refused",
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: manifestly unfounded or excessive (Art. 12(5)), or identity not "
+        "established (Art. 12(6)). The subject must be told why, and of their right to complain "
+        "to a supervisory authority and to seek a judicial remedy.",
     )
 
 
-class NoteForm(forms.Form):
+class WithdrawForm(StatusForm):
+    target = CaseStatus.WITHDRAWN
+    title = "Record a withdrawal"
+    confirm_button = "Yes, record the withdrawal"
+    consequence = (
+        "The request is recorded as withdrawn by the subject: nothing more is collected or sent "
+        "and the deadline stops. This cannot be undone."
+    )
+    withdrawn_via = forms.ChoiceField(
+        label="How did the subject withdraw?",
+        choices=[("", "Choose…"), *WithdrawalMethod.choices],
+    )
+    reason = forms.CharField(
+        label="What the subject said",
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Their words, or a summary, and where the message is kept.",
+    )
+
+    def audit_details(self) -> dict:
+        return {"withdrawn_via": self.cleaned_data["withdrawn_via"]}
+
+
+class CloseForm(StatusForm):
+    target = CaseStatus.CLOSED
+    title = "Close the case"
+    confirm_button = "Yes, close the case"
+    consequence = "The case is closed: the subject has their answer. This cannot be undone."
+    reason = forms.CharField(
+        label="Closing note (optional)",
+        required=False,
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+STATUS_FORMS = {form.target.value: form for form in (RejectForm, WithdrawForm, CloseForm)}
+
+
+class NoteForm(CasePageForm):
+    id_prefix = "note"
     text = forms.CharField(
         label="Add a note", widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_TEXT_LENGTH
     )
@@ -266,6 +402,11 @@ class CaseFilterForm(forms.Form):
         label="Deadline", choices=[("", "Any deadline"), *DUE_FILTERS.items()], required=False
     )
     regime = forms.ChoiceField(choices=[("", "Any regime"), *REGIME_CHOICES], required=False)
+    queue = forms.ChoiceField(
+        label="Waiting for",
+        choices=[("", "Anything"), *LISTED_QUEUES.items()],
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

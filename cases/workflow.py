@@ -41,6 +41,17 @@ NEEDS_REASON = frozenset({S.REJECTED, S.WITHDRAWN})
 MANUAL = (S.REJECTED, S.WITHDRAWN, S.CLOSED)
 
 
+class WithdrawalMethod(models.TextChoices):
+    """How the subject told us they withdraw their request (recorded with the withdrawal)."""
+
+    EMAIL = "email", "By email"
+    LETTER = "letter", "By letter"
+    PHONE = "phone", "By phone"
+    IN_PERSON = "in_person", "In person"
+    WEB_FORM = "web_form", "Through a web form"
+    OTHER = "other", "Another way (described in the note)"
+
+
 class TransitionNotAllowed(Exception):
     """A status change that the workflow does not allow; nothing was changed."""
 

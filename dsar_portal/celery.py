@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsar_portal.settings")
 
@@ -30,3 +30,13 @@ def use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@worker_ready.connect
+def mark_worker_ready(**kwargs) -> None:
+    """Touch CELERY_READY_FILE once the worker takes tasks (`make run` waits for it before it
+    prints the address and passwords, so they come after the start-up log)."""
+    path = os.environ.get("CELERY_READY_FILE")
+    if path:
+        with open(path, "a"):
+            os.utime(path)

@@ -9,7 +9,7 @@ from dsar_portal.health import healthz
 
 urlpatterns = [
     path("", dashboard, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     # Before the admin's own: the admin signs in through ours (throttled, with a second factor).

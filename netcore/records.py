@@ -130,3 +130,45 @@ def record_from_raw(raw: dict[str, Any], zone: ZoneInfo) -> tuple[ActivityRecord
     values["message_id"] = _message_id(raw.get("message_id"))
     record = ActivityRecord(occurred_at=occurred_at, raw=raw, **values)
     return record, warning
+
+
+@dataclass(frozen=True)
+class ActivityWords:
+    """An activity Netcore reports, in plain words: a short label for lists and filters, and what
+    it means, said of the message so that it reads right to an officer and to the subject."""
+
+    label: str
+    meaning: str
+
+
+# Netcore's activity values (lower case) in plain words. A value not here is shown as Netcore
+# sent it: unknown activities are still the subject's data.
+ACTIVITY_WORDS = {
+    "sent": ActivityWords("Sent", "The message was sent."),
+    "delivered": ActivityWords("Delivered", "The mail or phone provider accepted the message."),
+    "open": ActivityWords("Opened", "The message was opened (an image in the email was loaded)."),
+    "click": ActivityWords("Link followed", "A link in the message was followed."),
+    "bounce": ActivityWords("Not delivered", "The message could not be delivered."),
+    "hardbounce": ActivityWords(
+        "Not delivered (permanent)", "The message could not be delivered, permanently."
+    ),
+    "softbounce": ActivityWords(
+        "Not delivered (this time)", "The message could not be delivered this time."
+    ),
+    "unsubscribe": ActivityWords(
+        "Unsubscribed", "The recipient asked to receive no more messages of this kind."
+    ),
+    "spam": ActivityWords("Reported as spam", "The message was reported as spam."),
+    "complaint": ActivityWords("Complaint", "The message was reported as unwanted."),
+    "failed": ActivityWords("Sending failed", "Sending the message failed."),
+    "dnd": ActivityWords(
+        "Not sent (do not disturb)",
+        "The message was not sent: the number is on a do-not-disturb list.",
+    ),
+}
+
+
+def activity_label(activity: str) -> str:
+    """The plain label of an activity, or the activity as Netcore sent it when it is unknown."""
+    words = ACTIVITY_WORDS.get(str(activity).strip().lower())
+    return words.label if words else str(activity)

@@ -1,4 +1,6 @@
 import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +63,15 @@ def celery_workers(transactional_db, tmp_path):
     pool = WorkerPool(tmp_path)
     yield pool
     pool.stop_all()
+
+
+# Where the browser walks save their screenshots (var/ is not committed), so a person can look.
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+_SESSION_START = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    fresh = [p for p in SCREENSHOTS.rglob("*.png") if p.stat().st_mtime >= _SESSION_START]
+    if fresh:
+        terminalreporter.write_sep("-", "screenshots")
+        terminalreporter.write_line(f"{len(fresh)} screenshots of the working day in {SCREENSHOTS}")

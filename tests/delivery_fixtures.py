@@ -111,3 +111,8 @@ def link_in(text: str) -> str:
 
 def code_in(text: str) -> str:
     return re.search(r"\b(\d{8})\b", text).group(1)
+
+
+def report_page(case) -> str:
+    """The case page's "Report and delivery" section, where the report panel is."""
+    return reverse("cases:report", args=[case.reference])

@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     REPORT_SENT = "report_sent", "Report sent to the subject"
     REPORT_SEND_FAILED = "report_send_failed", "Sending the report failed"
     EVENTS_VIEWED = "events_viewed", "Events viewed"
+    TRAIL_DOWNLOADED = "trail_downloaded", "Audit trail downloaded"
     DATA_PURGED = "data_purged", "Collected data and reports deleted (retention)"
     VERIFICATION_CLEARED = "verification_cleared", "Identity verification undone"
     SEND_REQUESTED = "send_requested", "Sending to the subject requested"

@@ -83,7 +83,7 @@ def report_generate(request: HttpRequest, reference: str) -> HttpResponse:
             request,
             f"Report version {version.version} is being generated; it appears below when ready.",
         )
-    return redirect(f"{case.get_absolute_url()}#report-heading")
+    return redirect(reverse("cases:report", args=[case.reference]) + "#report-heading")
 
 
 def _ready_report(user, reference: str, version: int) -> Report:
@@ -104,7 +104,7 @@ def _download(request: HttpRequest, report: Report, kind: str, **response) -> Ht
         file = open_report_file(report=report, kind=kind, actor=request.user, purpose="download")
     except ReportFileAltered as exc:
         messages.error(request, str(exc))
-        return redirect(f"{report.case.get_absolute_url()}#report-heading")
+        return redirect(reverse("cases:report", args=[report.case.reference]) + "#report-heading")
     generation.report_record_download(report=report, actor=request.user, kind=kind)
     return FileResponse(file, as_attachment=True, **response)
 
@@ -140,7 +140,7 @@ def report_send(request: HttpRequest, reference: str, version: int) -> HttpRespo
     delivery's page (a redirect: a reload or resubmit sends nothing more)."""
     found = _ready_report(request.user, reference, version)
     case = found.case
-    back = f"{case.get_absolute_url()}#report-heading"
+    back = reverse("cases:report", args=[case.reference]) + "#report-heading"
     if request.method == "POST":
         form = SendReportForm(request.POST)
         if not form.is_valid():

@@ -1,18 +1,21 @@
-// Live harvest progress on the case page: polls the progress URL while the case is collecting.
-// Text from the server is only ever set with textContent, never parsed as HTML.
+// Live collection progress on the case page: polls the progress URL while the case is collecting
+// and updates every counter on the page; once collection is over the page reloads (once) to show
+// the final status and the events. Text from the server is only ever set with textContent.
 (function () {
   "use strict";
-  var panel = document.getElementById("collection");
-  if (!panel || panel.dataset.collecting !== "true") return;
+  var source = document.querySelector('[data-progress-url][data-collecting="true"]');
+  if (!source) return;
   var bar = document.getElementById("harvest-progress");
   var failedBox = document.getElementById("failed-windows");
   // The page of failed windows shown (they come a page at a time, however many there are).
-  var url = panel.dataset.progressUrl + "?failed_page=" + (failedBox ? failedBox.dataset.failedPage : 1);
+  var failedPage = failedBox && failedBox.dataset.failedPage ? failedBox.dataset.failedPage : 1;
+  var url = source.dataset.progressUrl + "?failed_page=" + failedPage;
   var POLL_MS = 1500;
 
   function setField(name, value) {
-    var el = panel.querySelector('[data-field="' + name + '"]');
-    if (el) el.textContent = String(value);
+    document.querySelectorAll('[data-field="' + name + '"]').forEach(function (el) {
+      el.textContent = String(value);
+    });
   }
 
   function cell(text, className) {
@@ -33,7 +36,7 @@
     setField("percent", data.percent);
     setField("failed_count", data.failed_count);
     Object.keys(data.events_per_channel).forEach(function (channel) {
-      var el = panel.querySelector('[data-channel-count="' + channel + '"]');
+      var el = document.querySelector('[data-channel-count="' + channel + '"]');
       if (el) el.textContent = String(data.events_per_channel[channel]);
     });
     if (failedBox) {
@@ -59,7 +62,10 @@
         if (data.collecting) {
           window.setTimeout(poll, POLL_MS);
         } else {
-          // Finished: reload once to show the final status and the events.
+          // Finished: reload once, on the collection panel, to show the status and the events.
+          if (document.getElementById("collection")) {
+            window.history.replaceState(null, "", "#collection");
+          }
           window.location.reload();
         }
       })

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Delivery
@@ -76,7 +77,7 @@ def check_page(page, shots: Path, name: str) -> None:
 
 def send_by_link(page, live_server, case) -> None:
     """The officer: the PDF is over the limit, so the panel and the confirmation choose the link."""
-    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.goto(f"{live_server.url}{reverse('cases:report', args=[case.reference])}")
     panel = page.locator("section", has=page.locator("#report-heading"))
     assert panel.get_by_label("Email attachment (encrypted PDF)").is_disabled()
     assert panel.get_by_label("Secure download link").is_checked()

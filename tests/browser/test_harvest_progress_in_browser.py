@@ -23,8 +23,9 @@ def test_officer_watches_collection_reach_100_percent(live_server, sign_in, cele
         )
         page = sign_in(officer)
         page.goto(f"{live_server.url}{case.get_absolute_url()}")
-        page.get_by_role("button", name="Start collection").click()
-        page.wait_for_url(f"{live_server.url}{case.get_absolute_url()}")
+        page.get_by_role("link", name="Data collected").click()
+        page.locator("#collection").get_by_role("button", name="Start collection").click()
+        page.wait_for_url(f"{live_server.url}{case.get_absolute_url()}data/#collection")
         bar = page.locator("#harvest-progress")
         assert bar.get_attribute("max") == "30"
         seen = set()

@@ -48,6 +48,7 @@ def test_officer_generates_downloads_and_sends_the_report(
     )
     page = sign_in(officer)
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.get_by_role("link", name="Report and delivery").click()
     panel = page.locator("section", has=page.locator("#report-heading"))
     assert "No report yet." in panel.inner_text()
     # Not verified yet: nothing to send, and the panel says why once a report exists.

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from cases import services
 from cases.audit import verify_chain
 from cases.dashboard import dashboard_figures
 from cases.models import Case
@@ -121,3 +122,46 @@ def test_restricted_cases_of_others_are_not_counted(officer_client, officer):
     page = officer_client.get("/").content.decode()
 
     assert figure(page, "overdue") == "2"
+
+
+def queue_items(page: str, key: str) -> list[str]:
+    section = page.split(f'data-queue="{key}"')[1].split("</section>")[0]
+    return re.findall(r'<a href="/cases/([^/]+)/">', section)
+
+
+def test_the_dashboard_lists_the_work_queues(officer_client, officer):
+    other = OfficerFactory(username="oscar")
+    late = due_in(-2, actor=officer, assigned_officer=officer)
+    soon = due_in(3, actor=officer, assigned_officer=officer)
+    theirs = due_in(-4, actor=other, assigned_officer=other)
+    failed = make_collected_case(actor=officer, assigned_officer=officer, failed_windows=1)
+    ready = make_collected_case(actor=officer, assigned_officer=officer)
+    services.case_verify_identity(case=ready, actor=officer, method="email_control")
+    case_change_status(case=ready, actor=officer, status="report_ready")
+
+    mine = officer_client.get("/").content.decode()
+    assert 'href="?scope=mine" aria-current="page"' in mine
+    assert queue_items(mine, "overdue") == [late.reference]
+    assert queue_items(mine, "due_soon") == [soon.reference]
+    assert set(queue_items(mine, "identity")) == {late.reference, soon.reference, failed.reference}
+    assert queue_items(mine, "ready") == [ready.reference]
+    assert queue_items(mine, "failed") == [failed.reference]
+
+    everyone = officer_client.get("/", {"scope": "all"}).content.decode()
+    assert queue_items(everyone, "overdue") == [theirs.reference, late.reference]
+
+
+def test_empty_queues_say_what_to_do_next(officer_client):
+    page = officer_client.get("/").content.decode()
+    assert "Nothing is overdue." in page
+    assert "record how the subject proved who they are" in page
+    assert "send it from the case&#x27;s report section" in page
+
+
+def test_a_long_queue_links_to_all_of_it_in_the_case_list(officer_client, officer):
+    cases = [make_case(actor=officer, assigned_officer=officer) for _ in range(9)]
+    page = officer_client.get("/").content.decode()
+    assert len(queue_items(page, "identity")) == 8
+    assert f'href="/cases/?queue=identity&amp;officer={officer.pk}">All 9' in page
+    listing = officer_client.get("/cases/", {"queue": "identity", "officer": officer.pk})
+    assert listing.context["page"].paginator.count == len(cases)

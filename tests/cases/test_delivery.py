@@ -26,6 +26,7 @@ from tests.delivery_fixtures import (
     dpo_profile,
     link_in,
     rendered_case,
+    report_page,
     sendable_case,
     text_and_html,
     use_private_dir,
@@ -64,7 +65,7 @@ def test_refused_until_identity_is_verified(officer, officer_client, smtp):
         reverse("cases:report_send", args=[case.reference, 1]), follow=True
     )
     assert "identity has not been verified" in response.content.decode()
-    page = officer_client.get(case.get_absolute_url()).content.decode()
+    page = officer_client.get(reverse("cases:report", args=[case.reference])).content.decode()
     assert "identity has not been verified" in page
     with pytest.raises(DeliveryRefused, match="identity has not been verified"):
         delivery_request(
@@ -233,12 +234,12 @@ def test_only_the_newest_version_goes_and_nothing_while_one_is_generating(
     older_step = confirmation(officer_client, case, 1, "link")
     add_ready_version(case)  # version 2
 
-    panel = officer_client.get(case.get_absolute_url()).content.decode()
+    panel = officer_client.get(report_page(case)).content.decode()
     assert "superseded" in panel and "How should version 2 reach" in panel
     response = officer_client.post(older_step["url"], older_step["data"], follow=True)
     assert "Version 2 is newer: send that one." in response.content.decode()
     Report.objects.create(case=case, version=3, status=ReportStatus.GENERATING)
-    panel = officer_client.get(case.get_absolute_url()).content.decode()
+    panel = officer_client.get(report_page(case)).content.decode()
     assert "A newer version is being generated" in panel
     assert 'class="primary" disabled>Send to subject' in panel
     response = officer_client.get(
@@ -252,7 +253,7 @@ def test_a_report_over_the_attachment_limit_goes_by_link(officer, officer_client
     case = sendable_case(officer)
     settings.REPORT_MAX_ATTACHMENT_BYTES = case.reports.get().size - 1
 
-    panel = officer_client.get(case.get_absolute_url()).content.decode()
+    panel = officer_client.get(report_page(case)).content.decode()
     assert 'value="attachment" disabled' in panel and "it goes by link" in panel
     step = confirmation(officer_client, case, channel="attachment")
     assert "so it goes by link" in step["page"] and step["data"]["channel"] == "link"
@@ -280,7 +281,7 @@ def test_a_placeholder_sender_is_refused_with_the_reason(officer, officer_client
     profile.dpo_email = "privacy@example.com"
     profile.save()
 
-    panel = officer_client.get(case.get_absolute_url()).content.decode()
+    panel = officer_client.get(report_page(case)).content.decode()
     assert "privacy@example.com, a placeholder" in panel
     response = officer_client.post(*_fresh_post_raw(case), follow=True)
     assert "a placeholder the subject cannot reply to" in response.content.decode()
@@ -396,9 +397,7 @@ def test_the_passphrase_hand_off_is_recorded_and_audited(officer, officer_client
     delivery = Delivery.objects.get()
     delivery_send(delivery.pk, passphrase=step["data"]["passphrase"])
     url = reverse("cases:delivery_passphrase", args=[case.reference, delivery.pk])
-    assert (
-        "Passphrase not yet given" in officer_client.get(case.get_absolute_url()).content.decode()
-    )
+    assert "Passphrase not yet given" in officer_client.get(report_page(case)).content.decode()
 
     future = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     refused = officer_client.post(url, {"via": "phone", "given_at": future}, follow=True)
@@ -411,10 +410,7 @@ def test_the_passphrase_hand_off_is_recorded_and_audited(officer, officer_client
     assert (delivery.passphrase_given_via, delivery.passphrase_given_by) == ("phone", officer)
     entry = case.audit_entries.get(action="passphrase_given")
     assert entry.details["via"] == "phone"
-    assert (
-        "Passphrase not yet given"
-        not in officer_client.get(case.get_absolute_url()).content.decode()
-    )
+    assert "Passphrase not yet given" not in officer_client.get(report_page(case)).content.decode()
 
 
 def test_a_status_conflict_after_the_mail_left_keeps_it_recorded(officer, officer_client, smtp):

@@ -69,7 +69,10 @@ def test_officers_and_auditors_see_a_classified_cause(officer):
     for user in (officer, auditor):
         client = Client()
         client.force_login(user)
-        for url in (case.get_absolute_url(), reverse("cases:progress", args=[case.reference])):
+        for url in (
+            reverse("cases:data", args=[case.reference]),
+            reverse("cases:progress", args=[case.reference]),
+        ):
             page = client.get(url).content.decode()
             assert "HTTP 502" in page, (user, url)
             assert "hunter2" not in page, (user, url)

@@ -63,8 +63,9 @@ def test_start_collection_from_the_page_queues_windows(officer_client, officer, 
 def test_start_without_accounts_says_why(officer_client, officer):
     case = small_case(officer)
     response = officer_client.post(reverse("cases:collect", args=[case.reference]))
-    assert response.status_code == 400
-    assert "No active Netcore account" in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:data", args=[case.reference]) + "#collection"
+    assert "No active Netcore account" in officer_client.get(response["Location"]).content.decode()
 
 
 def test_progress_and_failed_windows_with_retry(officer_client, officer, sandbox):
@@ -79,7 +80,7 @@ def test_progress_and_failed_windows_with_retry(officer_client, officer, sandbox
     data = officer_client.get(reverse("cases:progress", args=[case.reference])).json()
     assert data["status"] == "collection_incomplete" and data["percent"] == 100
     assert data["failed"][0]["cause"] == "ServerError: HTTP 500 <b>from</b> Netcore"
-    page = officer_client.get(case.get_absolute_url()).content.decode()
+    page = officer_client.get(reverse("cases:data", args=[case.reference])).content.decode()
     assert "ServerError: HTTP 500 &lt;b&gt;from&lt;/b&gt; Netcore" in page
     assert "Retry failed windows" in page
     officer_client.post(reverse("cases:retry_failed", args=[case.reference]))
@@ -142,7 +143,8 @@ def test_events_are_listed_in_time_order_with_filters_and_counts(officer_client,
         message_name="<b>hi</b>",
         link="http://evil.example/<x>",
     )
-    response = officer_client.get(case.get_absolute_url())
+    data_url = reverse("cases:data", args=[case.reference])
+    response = officer_client.get(data_url)
     html = response.content.decode()
     events = response.context["events"]
     assert events["total"] == 251
@@ -151,13 +153,24 @@ def test_events_are_listed_in_time_order_with_filters_and_counts(officer_client,
     assert [e.position for e in first_page] == list(range(100))
     assert "&lt;script&gt;x&lt;/script&gt;" in html or "&lt;script&gt;" in html
     assert "<script>x</script>" not in html
-    last = officer_client.get(case.get_absolute_url(), {"events_page": 3})
+    last = officer_client.get(data_url, {"events_page": 3})
     assert [e.position for e in last.context["events"]["page"].object_list][-1] == 9999
     assert "31 Feb 2025 @9:99pm" in last.content.decode()
     assert 'href="http://evil.example' not in last.content.decode()
-    clicks = officer_client.get(case.get_absolute_url(), {"activity": "click"}).context["events"]
+    response = officer_client.get(data_url, {"activity": "click"})
+    clicks = response.context["events"]
     assert {e.activity for e in clicks["page"].object_list} == {"click"}
     assert clicks["page"].paginator.count == 62
+    # The counts follow the filter, and the activity reads in plain words.
+    assert (clicks["matching"], clicks["total"]) == (62, 251)
+    assert "(62 of 251)" in response.content.decode()
+    assert [(a, n) for _ch, a, _label, n in clicks["counts"]] == [("click", 62)]
+    assert "Link followed" in response.content.decode()
+    # No match: said so, with a way back to every event.
+    empty = officer_client.get(data_url, {"activity": "click", "channel": "sms"})
+    assert "No events match these filters" in empty.content.decode()
+    assert "(0 of 251)" in empty.content.decode()
+    assert 'href="?#events">Clear the filters' in empty.content.decode()
 
 
 @pytest.mark.django_db
@@ -177,7 +190,7 @@ def test_case_page_fast_with_100k_events(officer_client, officer, sandbox):
     bulk_events(case, window, 100_000)
     with CaptureQueriesContext(connection) as queries:
         response = officer_client.get(
-            case.get_absolute_url(), {"events_page": 500, "channel": "email"}
+            reverse("cases:data", args=[case.reference]), {"events_page": 500, "channel": "email"}
         )
     assert response.status_code == 200
     assert response.context["events"]["total"] == 100_000

@@ -15,6 +15,10 @@ def pages(case):
         ("get", reverse("cases:list")),
         ("get", reverse("cases:create")),
         ("get", reverse("cases:detail", args=[ref])),
+        ("get", reverse("cases:data", args=[ref])),
+        ("get", reverse("cases:report", args=[ref])),
+        ("get", reverse("cases:trail", args=[ref])),
+        ("get", reverse("cases:notes", args=[ref])),
         ("get", reverse("cases:edit", args=[ref])),
         ("post", reverse("cases:verify", args=[ref])),
         ("post", reverse("cases:extend", args=[ref])),
@@ -49,7 +53,8 @@ def test_sign_in_page_is_public_and_sign_out_works(client, officer):
     assert page.status_code == 200
     assert 'autocomplete="current-password"' in page.content.decode()
     response = client.post(reverse("login"), {"username": "olivia", "password": "wrong"})
-    assert "did not match" in response.content.decode()
+    assert response.status_code == 302  # back to the form, which says why
+    assert "did not match" in client.get(response["Location"]).content.decode()
     response = client.post(
         reverse("login"), {"username": "olivia", "password": "correct horse battery staple"}
     )

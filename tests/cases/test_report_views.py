@@ -77,7 +77,7 @@ def test_officer_generates_a_version_that_is_stored_privately_and_audited(
     assert second.version == 2 and second.status == ReportStatus.READY
     assert case.reports.count() == 2
 
-    page = officer_client.get(case.get_absolute_url()).content.decode()
+    page = officer_client.get(reverse("cases:report", args=[case.reference])).content.decode()
     assert made.sha256[:16] in page and second.sha256[:16] in page
     assert reverse("cases:report_pdf", args=[case.reference, 2]) in page
 
@@ -88,7 +88,7 @@ def test_failed_windows_need_the_officers_acknowledgement(
     case = make_collected_case(events=2, failed_windows=2, actor=officer)
 
     assert generate(officer_client, case, django_capture_on_commit_callbacks) is None
-    page = officer_client.get(case.get_absolute_url()).content.decode()
+    page = officer_client.get(reverse("cases:report", args=[case.reference])).content.decode()
     assert "Part of the data could not be collected" in page
     assert 'name="acknowledge_gaps"' in page
 

@@ -8,7 +8,13 @@ from django.urls import reverse
 from cases.models import Delivery
 from cases.reports.delivery import delivery_send
 from cases.services import case_change_status, case_update, case_verify_identity
-from tests.delivery_fixtures import add_ready_version, confirmation, dpo_profile, use_private_dir
+from tests.delivery_fixtures import (
+    add_ready_version,
+    confirmation,
+    dpo_profile,
+    report_page,
+    use_private_dir,
+)
 from tests.factories import make_case, make_events, make_window
 from tests.smtp_server import SmtpServer
 
@@ -93,7 +99,7 @@ def test_an_email_changed_after_verification_blocks_the_send_until_verified_agai
     add_ready_version(case)
     case_change_status(case=case, actor=officer, status="report_ready")
 
-    panel = officer_client.get(case.get_absolute_url()).content.decode()
+    panel = officer_client.get(report_page(case)).content.decode()
     assert "identity has not been verified" in panel
     blocked = officer_client.get(
         reverse("cases:report_send", args=[case.reference, 1]), follow=True

@@ -118,8 +118,15 @@ def test_extension_through_the_page_reports_errors(officer_client, officer):
         reverse("cases:extend", args=[case.reference]),
         {"reason": "Complex", "subject_told_on": TODAY.isoformat()},
     )
-    assert response.status_code == 400
-    assert "has passed" in response.content.decode()
+    # Refused, and redirected: the error is shown once, beside the deadline.
+    assert response.status_code == 302
+    assert response["Location"] == f"{case.get_absolute_url()}#deadline"
+    page = officer_client.get(response["Location"]).content.decode()
+    assert "an extension must be made within the first month" in page
+    again = officer_client.get(case.get_absolute_url()).content.decode()
+    assert "an extension must be made within the first month" not in again
+    assert "can no longer be extended" in again  # and the form is not offered any more
+    assert 'action="/cases/' + case.reference + '/extend/"' not in again
 
 
 def test_edit_records_old_and_new_values(officer_client, officer):

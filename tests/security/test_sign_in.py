@@ -29,11 +29,18 @@ def page_text(response) -> str:
     return text.replace(str(response.context["csrf_token"]), "") if response.context else text
 
 
+def refused(client: Client, username: str, password: str):
+    """A refused attempt: a redirect back to the form, which then says why, once."""
+    response = attempt(client, username, password)
+    assert response.status_code == 302 and response["Location"] == LOGIN
+    return client.get(LOGIN)
+
+
 def test_one_message_whether_the_name_or_the_password_is_wrong(officer):
-    wrong_password = attempt(Client(), "olivia", "not the password")
-    unknown_name = attempt(Client(), "nobody-here", "not the password")
+    wrong_password = refused(Client(), "olivia", "not the password")
+    unknown_name = refused(Client(), "nobody-here", "not the password")
     inactive = officer.__class__.objects.create_user("ivan", password=PASSWORD, is_active=False)
-    inactive_user = attempt(Client(), inactive.username, PASSWORD)
+    inactive_user = refused(Client(), inactive.username, PASSWORD)
     for response in (wrong_password, unknown_name, inactive_user):
         assert response.status_code == 200
         assert "did not match" in response.content.decode()
@@ -43,10 +50,26 @@ def test_one_message_whether_the_name_or_the_password_is_wrong(officer):
     )
 
 
+def test_a_reload_after_a_refusal_sends_nothing_again(officer):
+    client = Client()
+    first = refused(client, "olivia", "not the password")
+    assert 'value="olivia"' in first.content.decode()
+    assert "not the password" not in first.content.decode()  # never typed back
+    again = client.get(LOGIN)  # what a reload asks for
+    assert "did not match" not in again.content.decode()
+    assert AccessAttempt.objects.get().failures_since_start == 1
+    assert SignInEvent.objects.filter(kind="failed").count() == 1
+
+
+def test_a_refusal_keeps_where_the_officer_was_going(officer):
+    response = attempt(Client(), "olivia", "wrong", next="/cases/")
+    assert response["Location"] == LOGIN + "?next=%2Fcases%2F"
+
+
 def test_locked_out_after_repeated_failures_whatever_the_password(officer):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert attempt(client, "olivia", "guess").status_code == 200
+        assert attempt(client, "olivia", "guess").status_code == 302
     locked = attempt(client, "olivia", "guess")
     assert locked.status_code == 429
     page = locked.content.decode()
