@@ -134,6 +134,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Fonts (portal and report): the files static/fonts/fonts.css names, served from these folders
+# (Debian's fonts-noto-core, fonts-noto-cjk and fonts-noto-color-emoji); see dsar_portal/fonts.py.
+FONT_DIRS = env.list(
+    "FONT_DIRS", default=["/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype/noto"]
+)
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "dsar_portal.fonts.FontFinder",
+]
 MEDIA_ROOT = VAR_DIR / "media"
 # Reports hold personal data: kept outside any served folder, handed out only by signed-in views.
 PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))

@@ -3,7 +3,7 @@
 from .audit import GENESIS_HASH, AppendOnlyError, AuditAction, AuditEntry
 from .case import Case, CaseNote, Channel, ReferenceCounter, VerificationMethod
 from .harvest import ActivityEvent, HarvestWindow, WindowStatus
-from .organisation import ART15_DEFAULTS, OrganisationProfile
+from .organisation import ART15_DEFAULTS, OrganisationProfile, OtherSystem
 from .reminders import DeadlineReminder
 from .reports import (
     Delivery,
@@ -13,10 +13,12 @@ from .reports import (
     private_storage,
     report_upload_to,
 )
+from .scope import OUTCOMES_NEEDING_A_NOTE, SystemCheck, SystemOutcome
 
 __all__ = [
     "ART15_DEFAULTS",
     "GENESIS_HASH",
+    "OUTCOMES_NEEDING_A_NOTE",
     "ActivityEvent",
     "AppendOnlyError",
     "AuditAction",
@@ -29,9 +31,12 @@ __all__ = [
     "DeliveryOutcome",
     "HarvestWindow",
     "OrganisationProfile",
+    "OtherSystem",
     "ReferenceCounter",
     "Report",
     "ReportStatus",
+    "SystemCheck",
+    "SystemOutcome",
     "VerificationMethod",
     "WindowStatus",
     "private_storage",

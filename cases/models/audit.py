@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     REPORT_SEND_FAILED = "report_send_failed", "Sending the report failed"
     EVENTS_VIEWED = "events_viewed", "Events viewed"
     DATA_PURGED = "data_purged", "Collected data and reports deleted (retention)"
+    OTHER_SYSTEMS_RECORDED = "other_systems_recorded", "Other systems' outcomes recorded"
 
 
 class AppendOnlyError(Exception):
