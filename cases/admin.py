@@ -11,6 +11,7 @@ from .models import (
     Delivery,
     HarvestWindow,
     OrganisationProfile,
+    OtherSystem,
     Report,
 )
 
@@ -103,7 +104,10 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
 
     list_display = ("controller_name", "signatory", "updated_at")
     fieldsets = (
-        ("Controller", {"fields": ("controller_name", "controller_address", "signatory")}),
+        (
+            "Controller",
+            {"fields": ("controller_name", "controller_address", "signatory", "default_timezone")},
+        ),
         ("Contacts", {"fields": ("dpo_contact", "supervisory_authority")}),
         (
             "Article 15 information",
@@ -136,6 +140,15 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
 
         profile = OrganisationProfile.load()
         return redirect(reverse("admin:cases_organisationprofile_change", args=[profile.pk]))
+
+
+@admin.register(OtherSystem)
+class OtherSystemAdmin(admin.ModelAdmin):
+    """Systems besides Netcore that may hold a subject's data: every case records an outcome
+    for each active one before its report is generated, and the report lists them."""
+
+    list_display = ("name", "holds", "active", "position")
+    list_editable = ("active", "position")
 
 
 class DeliveryInline(admin.TabularInline):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .dashboard import DUE_FILTERS
-from .models import Case, Channel, VerificationMethod
+from .models import OUTCOMES_NEEDING_A_NOTE, Case, Channel, SystemOutcome, VerificationMethod
 from .services import EDITABLE_FIELDS
 from .workflow import MANUAL, CaseStatus
 
@@ -218,3 +218,60 @@ class SendReportForm(forms.Form):
         label="Encrypt the PDF with a passphrase (AES-256)",
         help_text="The passphrase is shown once, here, to be given to the subject another way.",
     )
+
+
+class OtherSystemsForm(forms.Form):
+    """An outcome (and a note) for each of the organisation's other systems; the view brings
+    the systems and the case's current outcomes."""
+
+    def __init__(self, *args, systems=(), checks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checks = checks = checks or {}
+        self.systems = list(systems)
+        for system in self.systems:
+            check = checks.get(system.pk)
+            self.fields[f"outcome_{system.pk}"] = forms.ChoiceField(
+                label=system.name,
+                choices=[("", "Choose…"), *SystemOutcome.choices],
+                initial=check.outcome if check else "",
+                help_text=system.holds,
+            )
+            self.fields[f"note_{system.pk}"] = forms.CharField(
+                label=f"{system.name}: how it was provided, or why it was not searched",
+                required=False,
+                max_length=MAX_TEXT_LENGTH,
+                initial=check.note if check else "",
+                widget=forms.TextInput(),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for system in self.systems:
+            outcome = cleaned.get(f"outcome_{system.pk}")
+            note = cleaned.get(f"note_{system.pk}", "").strip()
+            if outcome in OUTCOMES_NEEDING_A_NOTE and not note:
+                self.add_error(
+                    f"note_{system.pk}", "Say how it was provided, or why it was not searched."
+                )
+        return cleaned
+
+    def rows(self):
+        """(system, outcome field, note field, recorded check or None) for the template."""
+        return [
+            (
+                system,
+                self[f"outcome_{system.pk}"],
+                self[f"note_{system.pk}"],
+                self.checks.get(system.pk),
+            )
+            for system in self.systems
+        ]
+
+    def outcomes(self) -> dict[int, tuple[str, str]]:
+        return {
+            system.pk: (
+                self.cleaned_data[f"outcome_{system.pk}"],
+                self.cleaned_data.get(f"note_{system.pk}", ""),
+            )
+            for system in self.systems
+        }

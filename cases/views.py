@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import access, services
+from . import access, scope, services
 from .access import can_view, can_work, visible_cases
 from .dashboard import (
     ANSWERED_PERIOD_DAYS,
@@ -21,12 +21,13 @@ from .forms import (
     CaseForm,
     ExtendDeadlineForm,
     NoteForm,
+    OtherSystemsForm,
     StatusForm,
     VerifyIdentityForm,
 )
 from .harvest import planning
 from .harvest.progress import harvest_progress
-from .models import ActivityEvent, Case
+from .models import ActivityEvent, Case, OtherSystem
 from .reports.views import report_panel
 from .services import CaseRuleError
 from .workflow import FINISHED, TRANSITIONS, CaseStatus, TransitionNotAllowed
@@ -148,6 +149,7 @@ def _render_detail(request: HttpRequest, case: Case, status: int = 200, **forms)
         "can_collect": case.status in planning.HARVESTABLE,
         "panel": report_panel(case),
         "events": events,
+        "systems_form": forms.get("systems_form") or _other_systems_form(case),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 
@@ -313,3 +315,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "answered_days": ANSWERED_PERIOD_DAYS,
         },
     )
+
+
+def _other_systems_form(case: Case, data=None) -> OtherSystemsForm:
+    """The outcome of each active other system for this case (the report needs them all)."""
+    return OtherSystemsForm(
+        data,
+        systems=OtherSystem.objects.filter(active=True),
+        checks={c.system_id: c for c in case.system_checks.all()},
+    )
+
+
+@require_POST
+@can_work
+def case_other_systems(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_or_404(request.user, reference)
+    form = _other_systems_form(case, request.POST)
+    if form.is_valid():
+        try:
+            scope.case_record_other_systems(case=case, actor=request.user, outcomes=form.outcomes())
+        except CaseRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Other systems recorded.")
+            return redirect(f"{case.get_absolute_url()}#other-systems-heading")
+    return _render_detail(request, case, status=400, systems_form=form)

@@ -342,7 +342,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 # Reports: events per rendered part (smaller uses less memory, larger has less overhead), worker
 # processes that render parts side by side, the largest PDF sent as an email attachment (bytes;
 # many mail servers refuse messages over 10-25 MB), and how often a failed send is tried.
-REPORT_EVENTS_PER_PART = env.int("REPORT_EVENTS_PER_PART", default=2000)
+REPORT_EVENTS_PER_PART = env.int("REPORT_EVENTS_PER_PART", default=1000)
 REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=2)
 REPORT_MAX_ATTACHMENT_BYTES = env.int("REPORT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 REPORT_SEND_ATTEMPTS = env.int("REPORT_SEND_ATTEMPTS", default=3)

@@ -95,8 +95,20 @@ SYSTEMS = {
     "IOS": "iOS",
     "LINUX": "Linux",
 }
-# The annex shows these fields of the record, labelled as netcore/records.py names them.
-ANNEX_FIELDS = tuple(f for f in RECORD_FIELDS if f.detail)
+# Netcore's text inside a line is isolated (FSI … PDI): a right-to-left name keeps its order
+# and leaves the numbers and words around it in theirs.
+ISOLATE = "\u2068{}\u2069"
+# Every field of a record (netcore/records.py) is in the annex, in that order, short forms
+# (explained in the glossary) for the common ones and "label: value" for any other; the activity
+# and Netcore's text of the time are placed apart (first and last).
+ANNEX_FORMS = {
+    "message_name": "“" + ISOLATE + "”",
+    "message_id": "ID {}",
+    "ip": "IP {}",
+    "link": "link {}",
+}
+ANNEX_ELSEWHERE = frozenset({"activity", "activity_date_raw"})
+DEVICE_FIELDS = ("device", "os", "browser")  # shown together, in plain words
 UNDATED = "time not understood"
 
 
@@ -438,7 +450,11 @@ class MessageEntry:
 
     def html(self, zone: ZoneInfo) -> str:
         """The entry as one paragraph, every value escaped."""
-        name = escape(_one_line(self.message_name)) or "A message without a name"
+        name = (
+            ISOLATE.format(escape(_one_line(self.message_name)))
+            if self.message_name
+            else "A message without a name"
+        )
         title = f"{name} #{escape(_one_line(self.message_id))}" if self.message_id else name
         previous = None
         parts = []
@@ -469,35 +485,42 @@ def message_entries(events: Iterable[ActivityEvent]) -> Iterator[MessageEntry]:
         yield entry
 
 
-def _field_value(name: str, value: str) -> str:
-    if name == "device":
-        plain = plain_device(value)
-    elif name == "os":
-        plain = plain_system(value)
-    else:
-        return escape(value)
-    return escape(plain) if plain == value else f"{escape(plain)} ({escape(value)})"
+def device_words(event: ActivityEvent) -> str:
+    """Device, system and browser in plain words, Netcore's own word in brackets when it
+    differs: "computer (DESKTOP), Unix-like system (UNIX), Google Chrome"."""
+    words = []
+    for value, plain in (
+        (event.device, plain_device(event.device)),
+        (event.os, plain_system(event.os)),
+        (event.browser, event.browser),
+    ):
+        if value:
+            words.append(escape(plain) if plain == value else f"{escape(plain)} ({escape(value)})")
+    return ", ".join(words)
 
 
 def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
-    """One event of the annex: a paragraph with every field, every value escaped.
+    """One event of the annex: a paragraph with every field Netcore sent, every value escaped.
 
     Built here rather than in a template loop because it runs once per event (up to hundreds of
-    thousands); plain text in one paragraph is also what WeasyPrint lays out fastest.
+    thousands); plain text in one paragraph is also what WeasyPrint lays out fastest, and short
+    labels (explained in the glossary) keep an event on one line.
     """
     when = f"{event.occurred_at.astimezone(zone):%-d %b %Y %H:%M}" if event.occurred_at else UNDATED
-    head = f"#{number} · {when} · {escape(event.activity)}"
-    parts = []
-    if event.message_name:
-        parts.append(f"“{escape(event.message_name)}”")
-    recipient = getattr(event, "primary_key", "")
-    if recipient:
-        parts.append(f"to {escape(recipient)}")
-    parts.extend(
-        f"{f.label}: {_field_value(f.name, value)}"
-        for f in ANNEX_FIELDS
-        if (value := getattr(event, f.name))
-    )
+    head = f"#{number} {when} {escape(event.activity)}"
+    parts, device_shown = [], False
+    for record_field in RECORD_FIELDS:
+        name = record_field.name
+        value = getattr(event, name)
+        if name in ANNEX_ELSEWHERE or not value:
+            continue
+        if name in DEVICE_FIELDS:
+            if not device_shown:
+                parts.append(device_words(event))
+                device_shown = True
+            continue
+        form = ANNEX_FORMS.get(name, record_field.label + ": {}")
+        parts.append(form.format(escape(value)))
     for key, value in other_fields(event).items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         label = EXTRA_FIELD_LABELS.get(key)
@@ -505,6 +528,6 @@ def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
             f"{label}: {escape(text)}" if label else f"other: {escape(key)}: {escape(text)}"
         )
     if event.activity_date_raw:
-        parts.append(f"as recorded: {escape(event.activity_date_raw)}")
+        parts.append(f"recorded {escape(event.activity_date_raw)}")
     body = _one_line(" · ".join(parts))
     return f'<p class="ev"><b>{_one_line(head)}</b> · {body}</p>\n'

@@ -225,6 +225,7 @@ def render_report(
                 *(future.result() for future in listing),
                 back.result(),
             ]
+            renderer.finish()
             timings.mark("parts rendered")
             pages = join_parts(
                 parts,

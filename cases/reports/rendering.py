@@ -213,10 +213,16 @@ class PartRenderer:
             self._renderer = _Renderer(self.allowed, self.aliases, self.stylesheet_urls)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def finish(self) -> None:
+        """Stop the worker processes (their memory is freed); the rendered parts stay until the
+        context ends, e.g. to be joined without the workers' memory beside the join's."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         self._renderer = None
+
+    def __exit__(self, *exc) -> None:
+        self.finish()
         self._tmp.cleanup()
 
     def submit(self, part: Part) -> Future:
