@@ -1,6 +1,7 @@
 """Forms, and the one place where a case's intake data is validated (the web form and
 `manage.py create_case` both go through CaseForm)."""
 
+import zoneinfo
 from datetime import timedelta
 
 from django import forms
@@ -18,6 +19,10 @@ MAX_PRIMARY_KEY_LENGTH = 255
 MAX_PRIMARY_KEYS = 50
 # Notes and reasons: long enough for any real explanation, short enough to refuse a flood.
 MAX_TEXT_LENGTH = 5000
+
+
+def time_zone_names() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
 
 
 class DateInput(forms.DateInput):
@@ -106,6 +111,12 @@ class CaseForm(forms.ModelForm):
         )
         if not self.instance.pk:
             self.initial.setdefault("received_on", timezone.localdate())
+        self.fields["subject_timezone"] = forms.ChoiceField(
+            label="Subject's time zone",
+            required=False,
+            choices=[("", "The organisation's default"), *((z, z) for z in time_zone_names())],
+            help_text="Every time in the report is given in this zone.",
+        )
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]

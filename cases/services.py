@@ -21,7 +21,10 @@ EDITABLE_FIELDS = (
     "received_on",
     "assigned_officer",
     "restricted",
+    "subject_timezone",
 )
+# Fields that may change at any time: who works the case, who sees it, how its report shows time.
+ALWAYS_EDITABLE = frozenset({"assigned_officer", "restricted", "subject_timezone"})
 # Once collection starts, what was searched for must stay what the data was collected for.
 EDITABLE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.IDENTITY_VERIFIED})
 
@@ -65,6 +68,7 @@ def case_create(
     received_on: date,
     assigned_officer=None,
     restricted: bool = False,
+    subject_timezone: str = "",
 ) -> Case:
     """Log a new request (already validated by CaseForm) with its legal deadline."""
     case = Case.objects.create(
@@ -79,6 +83,7 @@ def case_create(
         due_date=due_date_for(received_on),
         assigned_officer=assigned_officer,
         restricted=restricted,
+        subject_timezone=subject_timezone,
     )
     audit_append(
         case=case,
@@ -113,7 +118,7 @@ def case_update(*, case: Case, actor, **changes) -> Case:
     }
     if not diff:
         return case
-    if set(diff) - {"assigned_officer", "restricted"} and case.status not in EDITABLE_STATUSES:
+    if set(diff) - ALWAYS_EDITABLE and case.status not in EDITABLE_STATUSES:
         raise CaseRuleError(
             "Collection has started: only the assigned officer and the restriction can change now. "
             "Log a new request for a different search."

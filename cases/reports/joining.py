@@ -286,7 +286,9 @@ def _embed_file(pdf: Pdf, attachment: FileAttachment, moment: datetime) -> None:
     )
     del data
     pdf.attachments[attachment.name] = spec
+    # PDF/A-3: the document lists it as associated data (qpdf may have done so already).
     associated = pdf.Root.get(Name.AF)
     if associated is None:
         associated = pdf.Root.AF = pdf.make_indirect(Array())
-    associated.append(spec.obj)
+    if not any(item.objgen == spec.obj.objgen for item in associated):
+        associated.append(spec.obj)
