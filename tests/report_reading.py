@@ -24,10 +24,13 @@ INVISIBLE = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u
 def rendered_once(django_db_blocker):
     """For a module-scoped fixture: data made and a report rendered in one transaction that is
     rolled back afterwards; in-process rendering. Capture what the tests need as plain values."""
-    with django_db_blocker.unblock(), override_settings(REPORT_RENDER_PROCESSES=1):
-        with transaction.atomic():
-            yield
-            transaction.set_rollback(True)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(REPORT_RENDER_PROCESSES=1),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)
 
 
 def pypdf_pages(path) -> list[str]:
@@ -89,7 +92,9 @@ def _to_unicode(cmap: bytes) -> dict[int, str]:
         for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
             mapping[int(src, 16)] = bytes.fromhex(dst).decode("utf-16-be") if dst else ""
     for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
-        for lo, hi, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+        for lo, hi, dst in re.findall(
+            r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+        ):
             start = int.from_bytes(bytes.fromhex(dst), "big")
             for offset, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
                 mapping[code] = chr(start + offset)
@@ -261,7 +266,7 @@ def figure_alternatives(path) -> list[str]:
         while stack:
             element = stack.pop()
             if isinstance(element, pikepdf.Dictionary) and Name.S in element:
-                if element.S == Name.Figure:
+                if str(element.S) == "/Figure":
                     alts.append(str(element.get(Name.Alt, "")))
                 kids = element.get(Name.K)
                 if isinstance(kids, pikepdf.Array):

@@ -189,7 +189,9 @@ def test_both_layers_and_the_attachments_hold_every_stored_event(report):
     annex = section(report, "5. Every event: Email", "6. Glossary")
     per_channel = defaultdict(list)
     channel = None
-    for match in re.finditer(r"5\. Every event: (Email|SMS)|#(\d+) (\d{1,2} \w{3} \d{4}|time)", annex):
+    for match in re.finditer(
+        r"5\. Every event: (Email|SMS)|#(\d+) (\d{1,2} \w{3} \d{4}|time)", annex
+    ):
         if match.group(1):
             channel = match.group(1)
         else:

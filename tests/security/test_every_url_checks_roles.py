@@ -42,6 +42,7 @@ EXPECTED = {
     "cases:create": ("get", LOGIN, DENIED, DENIED, OK),
     "cases:detail": ("get", LOGIN, DENIED, OK, OK),
     "cases:progress": ("get", LOGIN, DENIED, OK, OK),
+    "cases:other_systems": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:edit": ("get", LOGIN, DENIED, DENIED, OK),
     "cases:verify": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:extend": ("post", LOGIN, DENIED, DENIED, OK),
