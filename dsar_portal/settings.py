@@ -289,6 +289,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # pikepdf (joining reports) logs its start-up at INFO.
+    "loggers": {"pikepdf": {"level": "WARNING"}},
 }
 
 # The local sandbox's API key (make run writes a random one; the "Sandbox" account uses it).

@@ -1,12 +1,15 @@
 """Turning report HTML into PDF parts with WeasyPrint, safely and within bounded time and memory.
 
-Safety: every document is rendered with `StaticOnlyFetcher`, which hands WeasyPrint our own fonts
-and stylesheets and refuses anything else (network, other files, data: URLs). The HTML itself
-escapes everything that came from Netcore; the fetcher is the second line of defence.
+Safety: every document is rendered with `StaticOnlyFetcher`, which hands WeasyPrint our own
+stylesheets and the fonts static/fonts/fonts.css names (read from the named font folders,
+dsar_portal/fonts.py) and refuses anything else (network, other files, other fonts, data: URLs).
+The HTML itself escapes everything that came from Netcore; the fetcher is the second line of
+defence.
 
 Speed and memory: WeasyPrint keeps a whole document's layout in memory and slows down on huge
-tables, so the event listing is rendered as plain blocks in parts of a few thousand events, each
-its own small document, in worker processes. `joining` makes one PDF of the parts.
+tables, so the message layer and the event annex are rendered as plain paragraphs in parts of
+about a thousand events, each its own small tagged document, in worker processes. `joining`
+makes one PDF (and one structure tree) of the parts, after the workers have stopped.
 """
 
 import logging
