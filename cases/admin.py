@@ -13,6 +13,7 @@ from .models import (
     OrganisationProfile,
     OtherSystem,
     Report,
+    SystemCheck,
 )
 
 
@@ -149,6 +150,14 @@ class OtherSystemAdmin(admin.ModelAdmin):
 
     list_display = ("name", "holds", "active", "position")
     list_editable = ("active", "position")
+
+
+@admin.register(SystemCheck)
+class SystemCheckAdmin(ReadOnlyAdmin):
+    """What each case found in the other systems (recorded on the case page, audited)."""
+
+    list_display = ("case", "system", "outcome", "recorded_by", "recorded_at")
+    list_filter = ("outcome", "system")
 
 
 class DeliveryInline(admin.TabularInline):

@@ -530,4 +530,5 @@ def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
     if event.activity_date_raw:
         parts.append(f"recorded {escape(event.activity_date_raw)}")
     body = _one_line(" · ".join(parts))
-    return f'<p class="ev"><b>{_one_line(head)}</b> · {body}</p>\n'
+    # No inline markup: each would be one more element in the structure tree, per event.
+    return f'<p class="ev">{_one_line(head)} · {body}</p>\n'
