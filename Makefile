@@ -74,7 +74,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install
+bench: install report-fonts
 	$(PY) -m tests.bench
 
 clean:

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from pikepdf import Array, Dictionary, Name
 
 from dsar_portal import fonts
 
@@ -163,7 +165,65 @@ class _Renderer:
         document.write_pdf(out_path, pdf_variant="pdf/a-3b" if part.pdfa else None, pdf_tags=True)
         pages = len(document.pages)
         del document
+        flatten_spans(out_path)
         return RenderedPart(out_path, pages, list(self.fetcher.refused))
+
+
+SPAN_KEYS = frozenset({"/Type", "/S", "/K", "/Pg", "/P"})
+
+
+def flatten_spans(path: str) -> None:
+    """Fold each plain Span of the part's structure tree into its parent: the Span's marked
+    contents become the parent's own (same page), and the parent tree points at the parent.
+
+    WeasyPrint makes a Span element for every piece of text, i.e. one or more per event; the
+    tree says the same without them, and the joined document then holds half the objects, which
+    is what bounds the join's memory on large reports.
+    """
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        root = pdf.Root.get(Name.StructTreeRoot)
+        if root is None:
+            return
+        nums = root.ParentTree.Nums
+        by_key = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        per_page = {
+            page.obj.objgen: by_key.get(int(page.obj.StructParents))
+            for page in pdf.pages
+            if Name.StructParents in page.obj
+        }
+        stack = [kid for kid in root.K if isinstance(kid, Dictionary)]
+        while stack:
+            element = stack.pop()
+            kids = element.get(Name.K)
+            if not isinstance(kids, Array):
+                continue
+            page = element.get(Name.Pg)
+            folded, changed = [], False
+            for kid in kids:
+                if not isinstance(kid, Dictionary):
+                    folded.append(kid)
+                    continue
+                entries = per_page.get(kid.Pg.objgen) if Name.Pg in kid else None
+                mcids = kid.get(Name.K)
+                if (
+                    kid.get(Name.S) == Name.Span
+                    and set(kid.keys()) <= SPAN_KEYS
+                    and page is not None
+                    and kid.Pg.objgen == page.objgen
+                    and entries is not None
+                    and isinstance(mcids, Array)
+                    and all(isinstance(m, int) for m in mcids)
+                ):
+                    for mcid in mcids:
+                        entries[int(mcid)] = element
+                        folded.append(int(mcid))
+                    changed = True
+                else:
+                    folded.append(kid)
+                    stack.append(kid)
+            if changed:
+                element.K = Array(folded)
+        pdf.save(path)
 
 
 # The renderer of a pool process, made by the pool's initializer (fonts load once per process).
