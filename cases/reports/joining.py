@@ -15,6 +15,7 @@ What the joined document keeps, whatever the number of parts:
 
 import hashlib
 import logging
+import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -269,14 +270,24 @@ def _footer_font(pdf: Pdf) -> tuple[Dictionary, dict[int, int]]:
 
 
 def _embed_file(pdf: Pdf, attachment: FileAttachment, moment: datetime) -> None:
-    """Embed a file as PDF/A-3 requires: its MIME type, dates and size, named in the document's
-    embedded files and listed as associated data of the document (/AF)."""
+    """Embed a file as PDF/A-3 requires: its MIME type, dates, size and checksum, named in the
+    document's embedded files and listed as associated data of the document (/AF).
+
+    The file is compressed here, a megabyte at a time, and handed over compressed: the exports
+    of a large report are tens of megabytes that never need to be in memory whole."""
+    compressor = zlib.compressobj(6)
+    checksum = hashlib.md5(usedforsecurity=False)
+    size, chunks = 0, []
     with open(attachment.path, "rb") as file:
-        data = file.read()
+        for block in iter(lambda: file.read(1 << 20), b""):
+            size += len(block)
+            checksum.update(block)
+            chunks.append(compressor.compress(block))
+    chunks.append(compressor.flush())
     date = encode_pdf_date(moment)
     spec = pikepdf.AttachedFileSpec(
         pdf,
-        data,
+        b"",
         description=attachment.description,
         filename=attachment.name,
         mime_type=attachment.mime_type,
@@ -284,7 +295,10 @@ def _embed_file(pdf: Pdf, attachment: FileAttachment, moment: datetime) -> None:
         mod_date=date,
         relationship=Name.Data,
     )
-    del data
+    stream = spec.get_file().obj
+    stream.write(b"".join(chunks), filter=Name.FlateDecode)
+    stream.Params.Size = size
+    stream.Params.CheckSum = pikepdf.String(checksum.digest())
     pdf.attachments[attachment.name] = spec
     # PDF/A-3: the document lists it as associated data (qpdf may have done so already).
     associated = pdf.Root.get(Name.AF)

@@ -310,3 +310,9 @@ def test_attachments_hold_the_stored_events_and_the_pdf_declares_pdfa3b(report):
     assert len(catalog["/AF"]) == 2 and "/OutputIntents" in catalog
     for spec in catalog["/AF"]:
         assert spec.get_object()["/AFRelationship"] == "/Data"
+    with pikepdf.open(report["path"]) as pdf:
+        for name, spec in pdf.attachments.items():
+            embedded = spec.get_file()
+            data = embedded.read_bytes()
+            assert embedded.size == len(data) == len(attachments[name][0])
+            assert embedded.md5 == hashlib.md5(data, usedforsecurity=False).digest()
