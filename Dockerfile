@@ -1,9 +1,11 @@
 # The portal's image: web, worker, beat and migrate all run it (see docker-compose.yml).
 FROM python:3.11-slim-bookworm
 
-# Pango for WeasyPrint (the PDF reports).
+# Pango for WeasyPrint (the PDF reports); the Noto fonts of every script for the report and the
+# portal (static/fonts/fonts.css, served from /usr/share/fonts: FONT_DIRS).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONUNBUFFERED=1 \

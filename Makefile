@@ -7,7 +7,9 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 WORKER_CONCURRENCY ?= 8
 
-.PHONY: run test lint format bench install browser-deps clean
+.PHONY: run test lint format bench install browser-deps report-fonts pdf-tools clean
+# Debian's packages with the report's and the portal's fonts (static/fonts/fonts.css names them).
+FONT_PACKAGES := fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 
 install: $(VENV)/.installed var/local.env
 
@@ -32,7 +34,7 @@ run: export DJANGO_LOG_FORMAT ?= plain
 run: export NETCORE_ALLOW_CUSTOM_BASE_URL ?= true
 # The address and the first accounts' passwords come last, once the portal answers and the
 # worker is ready (bootstrap --announce), set apart from the start-up log.
-run: install
+run: install report-fonts
 	$(PY) manage.py migrate --noinput
 	@mkdir -p var/run && rm -f var/run/worker.ready
 	@trap 'kill 0' INT TERM EXIT; \
@@ -49,7 +51,23 @@ browser-deps:
 	    apt-get update -qq && apt-get install -y -qq chromium; \
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi; }
 
-test: install browser-deps
+# The report's fonts; install them when missing and we are allowed to.
+report-fonts:
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
+	  -a -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf \
+	  -a -f /usr/share/fonts/truetype/noto/NotoSansSinhala-Regular.ttf || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq $(FONT_PACKAGES); \
+	  else echo "The report's fonts are missing: run 'sudo apt-get install $(FONT_PACKAGES)'" >&2; exit 1; fi; }
+
+# Tests read the reports back as a subject's tools would: poppler's pdftotext.
+pdf-tools:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq poppler-utils; \
+	  else echo "pdftotext is missing: run 'sudo apt-get install poppler-utils'" >&2; exit 1; fi; }
+
+test: install browser-deps report-fonts pdf-tools
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 lint: install
@@ -60,7 +78,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install
+bench: install report-fonts
 	$(PY) -m tests.bench
 
 clean:

@@ -18,7 +18,9 @@ from .models import (
     LedgerHead,
     LinkAccess,
     OrganisationProfile,
+    OtherSystem,
     Report,
+    SystemCheck,
 )
 
 
@@ -182,7 +184,10 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
 
     list_display = ("controller_name", "signatory", "updated_at")
     fieldsets = (
-        ("Controller", {"fields": ("controller_name", "controller_address", "signatory")}),
+        (
+            "Controller",
+            {"fields": ("controller_name", "controller_address", "signatory", "default_timezone")},
+        ),
         ("Contacts", {"fields": ("dpo_email", "dpo_contact", "supervisory_authority")}),
         ("Requests", {"fields": ("default_regime", "dpdp_response_days")}),
         (
@@ -216,6 +221,23 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
 
         profile = OrganisationProfile.load()
         return redirect(reverse("admin:cases_organisationprofile_change", args=[profile.pk]))
+
+
+@admin.register(OtherSystem)
+class OtherSystemAdmin(admin.ModelAdmin):
+    """Systems besides Netcore that may hold a subject's data: every case records an outcome
+    for each active one before its report is generated, and the report lists them."""
+
+    list_display = ("name", "holds", "active", "position")
+    list_editable = ("active", "position")
+
+
+@admin.register(SystemCheck)
+class SystemCheckAdmin(ReadOnlyAdmin):
+    """What each case found in the other systems (recorded on the case page, audited)."""
+
+    list_display = ("case", "system", "outcome", "recorded_by", "recorded_at")
+    list_filter = ("outcome", "system")
 
 
 class DeliveryInline(admin.TabularInline):

@@ -1,6 +1,7 @@
 """Forms, and the one place where a case's intake data is validated (the web form and
 `manage.py create_case` both go through CaseForm)."""
 
+import zoneinfo
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -16,11 +17,13 @@ from netcore.models import NetcoreAccount
 from .dashboard import DUE_FILTERS, LISTED_QUEUES
 from .harvest import planning
 from .models import (
+    OUTCOMES_NEEDING_A_NOTE,
     Case,
     Channel,
     DeliveryChannel,
     OrganisationProfile,
     PassphraseHandoff,
+    SystemOutcome,
     VerificationMethod,
 )
 from .regimes import REGIME_CHOICES
@@ -32,6 +35,10 @@ MAX_PRIMARY_KEYS = 50
 # Notes and reasons: long enough for any real explanation, short enough to refuse a flood.
 MAX_TEXT_LENGTH = 5000
 LOCKED_HELP = "Only the assigned officer or an administrator can change this."
+
+
+def time_zone_names() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
 
 
 class DateInput(forms.TextInput):
@@ -164,6 +171,12 @@ class CaseForm(forms.ModelForm):
         for name in locked:
             self.fields[name].disabled = True
             self.fields[name].help_text = LOCKED_HELP
+        self.fields["subject_timezone"] = forms.ChoiceField(
+            label="Subject's time zone",
+            required=False,
+            choices=[("", "The organisation's default"), *((z, z) for z in time_zone_names())],
+            help_text="Every time in the report is given in this zone.",
+        )
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]
@@ -462,3 +475,60 @@ class LinkCodeForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
         ),
     )
+
+
+class OtherSystemsForm(forms.Form):
+    """An outcome (and a note) for each of the organisation's other systems; the view brings
+    the systems and the case's current outcomes."""
+
+    def __init__(self, *args, systems=(), checks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checks = checks = checks or {}
+        self.systems = list(systems)
+        for system in self.systems:
+            check = checks.get(system.pk)
+            self.fields[f"outcome_{system.pk}"] = forms.ChoiceField(
+                label=system.name,
+                choices=[("", "Choose…"), *SystemOutcome.choices],
+                initial=check.outcome if check else "",
+                help_text=system.holds,
+            )
+            self.fields[f"note_{system.pk}"] = forms.CharField(
+                label=f"{system.name}: how it was provided, or why it was not searched",
+                required=False,
+                max_length=MAX_TEXT_LENGTH,
+                initial=check.note if check else "",
+                widget=forms.TextInput(),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for system in self.systems:
+            outcome = cleaned.get(f"outcome_{system.pk}")
+            note = cleaned.get(f"note_{system.pk}", "").strip()
+            if outcome in OUTCOMES_NEEDING_A_NOTE and not note:
+                self.add_error(
+                    f"note_{system.pk}", "Say how it was provided, or why it was not searched."
+                )
+        return cleaned
+
+    def rows(self):
+        """(system, outcome field, note field, recorded check or None) for the template."""
+        return [
+            (
+                system,
+                self[f"outcome_{system.pk}"],
+                self[f"note_{system.pk}"],
+                self.checks.get(system.pk),
+            )
+            for system in self.systems
+        ]
+
+    def outcomes(self) -> dict[int, tuple[str, str]]:
+        return {
+            system.pk: (
+                self.cleaned_data[f"outcome_{system.pk}"],
+                self.cleaned_data.get(f"note_{system.pk}", ""),
+            )
+            for system in self.systems
+        }

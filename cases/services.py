@@ -24,7 +24,10 @@ EDITABLE_FIELDS = (
     "regime",
     "assigned_officer",
     "restricted",
+    "subject_timezone",
 )
+# Fields that may change at any time: who works the case, who sees it, how its report shows time.
+ALWAYS_EDITABLE = frozenset({"assigned_officer", "restricted", "subject_timezone"})
 # Once collection starts, what was searched for must stay what the data was collected for.
 EDITABLE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.IDENTITY_VERIFIED})
 # What an identity verification vouches for: changing any of them undoes the verification.
@@ -91,6 +94,7 @@ def case_create(
     regime: str | None = None,
     assigned_officer=None,
     restricted: bool = False,
+    subject_timezone: str = "",
 ) -> Case:
     """Log a new request (already validated by CaseForm) with its legal deadline, under
     `regime`, or the organisation profile's default regime when none is given."""
@@ -106,6 +110,7 @@ def case_create(
         regime=regime or OrganisationProfile.current().default_regime,
         assigned_officer=assigned_officer,
         restricted=restricted,
+        subject_timezone=subject_timezone,
     )
     case.due_date = _deadline(case)
     case.save(force_insert=True)
@@ -154,7 +159,7 @@ def case_update(*, case: Case, actor, **changes) -> Case:
             "Only the assigned officer or an administrator can reassign, restrict or unrestrict "
             "this case."
         )
-    if set(diff) - {"assigned_officer", "restricted"} and case.status not in EDITABLE_STATUSES:
+    if set(diff) - ALWAYS_EDITABLE and case.status not in EDITABLE_STATUSES:
         raise CaseRuleError(
             "Collection has started: only the assigned officer and the restriction can change now. "
             "Log a new request for a different search."

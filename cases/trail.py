@@ -520,6 +520,13 @@ TRAIL: dict[str, EntryKind] = {
             Detail("found_sha256", "SHA-256 found"),
         ),
     ),
+    AuditAction.OTHER_SYSTEMS_RECORDED: EntryKind(
+        lambda who, d: _by(
+            who,
+            f"recorded what {_plural(len(d), 'other system')} hold for the subject",
+            f"The outcome of {_plural(len(d), 'other system')} was recorded",
+        ),
+    ),
     AuditAction.DATA_PURGED: EntryKind(
         _purged,
         (

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<str:reference>/collect/", views.harvest_start, name="collect"),
     path("<str:reference>/collect/retry/", views.harvest_retry, name="retry_failed"),
     path("<str:reference>/progress/", views.case_progress, name="progress"),
+    path("<str:reference>/other-systems/", views.case_other_systems, name="other_systems"),
     path("<str:reference>/reports/", report_views.report_generate, name="report_generate"),
     path("<str:reference>/reports/<int:version>.pdf", report_views.report_pdf, name="report_pdf"),
     path(

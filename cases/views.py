@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from dsar_portal import clock
 from netcore.records import ACTIVITY_WORDS, activity_label
 
-from . import access, form_state, services, trail
+from . import access, form_state, scope, services, trail
 from .access import can_download, can_view, can_work, visible_cases
 from .audit import audit_append
 from .dashboard import (
@@ -35,13 +35,14 @@ from .forms import (
     CaseForm,
     ExtendDeadlineForm,
     NoteForm,
+    OtherSystemsForm,
     PauseClockForm,
     ResumeClockForm,
     VerifyIdentityForm,
 )
 from .harvest import planning
 from .harvest.progress import harvest_progress
-from .models import ActivityEvent, AuditAction, Case, Delivery, DeliveryOutcome
+from .models import ActivityEvent, AuditAction, Case, Delivery, DeliveryOutcome, OtherSystem
 from .reports.views import report_panel
 from .services import CaseRuleError
 from .steps import SECTIONS, case_steps, next_action, report_facts, section_url
@@ -306,8 +307,18 @@ def case_data(request: HttpRequest, reference: str) -> HttpResponse:
 def case_report(request: HttpRequest, reference: str) -> HttpResponse:
     """Report and delivery: the report panel."""
     case = _load(request, reference)
+    systems_form, _ = form_state.restore(
+        request, f"case:{case.pk}:systems", OtherSystemsForm, **_other_systems(case)
+    )
     return _case_page(
-        request, case, "report", "cases/case_report.html", {"panel": report_panel(case)}
+        request,
+        case,
+        "report",
+        "cases/case_report.html",
+        {
+            "panel": report_panel(case),
+            "systems_form": systems_form or OtherSystemsForm(**_other_systems(case)),
+        },
     )
 
 
@@ -607,3 +618,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "answered_days": ANSWERED_PERIOD_DAYS,
         },
     )
+
+
+def _other_systems(case: Case) -> dict:
+    """What the other-systems form needs: each active system of the organisation and this case's
+    outcomes (the report needs one for every system)."""
+    return {
+        "systems": OtherSystem.objects.filter(active=True),
+        "checks": {c.system_id: c for c in case.system_checks.all()},
+    }
+
+
+@require_POST
+@can_work
+def case_other_systems(request: HttpRequest, reference: str) -> HttpResponse:
+    case = access.case_or_404(request.user, reference, to_work=True)
+    form = OtherSystemsForm(request.POST, **_other_systems(case))
+    key = f"case:{case.pk}:systems"
+    if form.is_valid():
+        try:
+            scope.case_record_other_systems(case=case, actor=request.user, outcomes=form.outcomes())
+        except CaseRuleError as exc:
+            form_state.keep(request, key, form, errors=[str(exc)])
+        else:
+            messages.success(request, "Other systems recorded.", extra_tags="systems")
+    else:
+        form_state.keep(request, key, form)
+    return redirect(section_url(case, "report", "other-systems"))

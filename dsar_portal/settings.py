@@ -141,6 +141,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Fonts (portal and report): the files static/fonts/fonts.css names, served from these folders
+# (Debian's fonts-noto-core, fonts-noto-cjk and fonts-noto-color-emoji); see dsar_portal/fonts.py.
+FONT_DIRS = env.list(
+    "FONT_DIRS", default=["/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype/noto"]
+)
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "dsar_portal.fonts.FontFinder",
+]
 MEDIA_ROOT = VAR_DIR / "media"
 # Reports hold personal data: kept outside any served folder, handed out only by signed-in views.
 PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
@@ -297,6 +307,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # pikepdf (joining reports) logs its start-up at INFO.
+    "loggers": {"pikepdf": {"level": "WARNING"}},
 }
 
 # The local sandbox's API key (make run writes a random one; the "Sandbox" account uses it).
@@ -365,7 +377,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 # Reports: events per rendered part (smaller uses less memory, larger has less overhead), worker
 # processes that render parts side by side, the largest PDF sent as an email attachment (bytes;
 # many mail servers refuse messages over 10-25 MB), and how often a failed send is tried.
-REPORT_EVENTS_PER_PART = env.int("REPORT_EVENTS_PER_PART", default=2000)
+REPORT_EVENTS_PER_PART = env.int("REPORT_EVENTS_PER_PART", default=1000)
 REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=2)
 REPORT_MAX_ATTACHMENT_BYTES = env.int("REPORT_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 REPORT_SEND_ATTEMPTS = env.int("REPORT_SEND_ATTEMPTS", default=3)

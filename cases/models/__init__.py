@@ -3,7 +3,7 @@
 from .audit import GENESIS_HASH, AppendOnlyError, AuditAction, AuditEntry, LedgerEntry, LedgerHead
 from .case import Case, CaseNote, Channel, ReferenceCounter, VerificationMethod
 from .harvest import ActivityEvent, HarvestWindow, WindowStatus
-from .organisation import ART15_DEFAULTS, OrganisationProfile
+from .organisation import ART15_DEFAULTS, OrganisationProfile, OtherSystem
 from .reminders import DeadlineReminder
 from .reports import (
     LIVE_OUTCOMES,
@@ -20,11 +20,13 @@ from .reports import (
     private_storage,
     report_upload_to,
 )
+from .scope import OUTCOMES_NEEDING_A_NOTE, SystemCheck, SystemOutcome
 
 __all__ = [
     "ART15_DEFAULTS",
     "GENESIS_HASH",
     "LIVE_OUTCOMES",
+    "OUTCOMES_NEEDING_A_NOTE",
     "ActivityEvent",
     "AppendOnlyError",
     "AuditAction",
@@ -44,10 +46,13 @@ __all__ = [
     "LinkAccess",
     "LinkAction",
     "OrganisationProfile",
+    "OtherSystem",
     "PassphraseHandoff",
     "ReferenceCounter",
     "Report",
     "ReportStatus",
+    "SystemCheck",
+    "SystemOutcome",
     "VerificationMethod",
     "WindowStatus",
     "private_storage",

@@ -47,6 +47,7 @@ class AuditAction(models.TextChoices):
     LINK_VIEWED = "link_viewed", "Download page viewed by the subject"
     LINK_DOWNLOADED = "link_downloaded", "Downloaded by the subject"
     REPORT_FILE_ALTERED = "report_file_altered", "Report file altered: refused"
+    OTHER_SYSTEMS_RECORDED = "other_systems_recorded", "Other systems' outcomes recorded"
 
 
 class AppendOnlyError(Exception):

@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from netcore.models import validate_timezone
+
 from ..deadlines import due_date_for
 from ..regimes import DEFAULT_REGIME, REGIME_CHOICES, REGIMES, Regime
 from ..workflow import FINISHED, CaseStatus
@@ -91,6 +93,15 @@ class Case(models.Model):
         related_name="verified_cases",
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Every time in the report is in this zone (empty: the organisation profile's default).
+    subject_timezone = models.CharField(
+        "subject's time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="IANA name, e.g. Europe/Berlin: the report's times are in it. Empty: the "
+        "organisation's default.",
+    )
     restricted = models.BooleanField(
         "restricted to the assigned officer",
         default=False,

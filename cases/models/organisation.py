@@ -1,8 +1,11 @@
-"""The organisation answering requests: who the controller is, and the Art. 15 information
-every report carries unless the profile says otherwise."""
+"""The organisation answering requests: who the controller is, the Art. 15 information every
+report carries unless the profile says otherwise, its default time zone, and the other systems
+that may hold a subject's data (each case records what was found in each)."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from netcore.models import validate_timezone
 
 from ..regimes import DEFAULT_REGIME, DPDP, REGIME_CHOICES, REGIMES
 
@@ -44,7 +47,7 @@ ART15_DEFAULTS = {
     ),
     "complaint": (
         "If you are unhappy with how we handled your data, you have the right to lodge a "
-        "complaint with a supervisory authority (named above)."
+        "complaint with a supervisory authority:"
     ),
     "source": (
         "You gave us your contact details when you signed up; the activity data is recorded "
@@ -56,9 +59,8 @@ ART15_DEFAULTS = {
         "profiling, that have legal or similarly significant effects on you."
     ),
     "transfers": (
-        "Netcore may process this data outside the UK and the European Economic Area, "
-        "including in India. These transfers are protected by the standard contractual "
-        "clauses approved for this purpose (Art. 46(2)(c)); you may ask us for a copy."
+        "the standard contractual clauses approved for this purpose (Art. 46(2)(c)); you may "
+        "ask us for a copy"
     ),
     "signatory": "The Data Protection Officer",
 }
@@ -100,7 +102,17 @@ class OrganisationProfile(models.Model):
         "automated decision-making (Art. 15(1)(h))", default=ART15_DEFAULTS["automated_decisions"]
     )
     transfers = models.TextField(
-        "safeguards for transfers (Art. 15(2))", default=ART15_DEFAULTS["transfers"]
+        "safeguard for transfers (Art. 15(2))",
+        default=ART15_DEFAULTS["transfers"],
+        help_text="Named in the report when data was held in Netcore's India or US data centre "
+        "(a transfer outside the UK and EEA), completing “This transfer is protected by …”.",
+    )
+    default_timezone = models.CharField(
+        "default time zone",
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_timezone],
+        help_text="The reports' times are in this zone unless a case names another (IANA name).",
     )
     signatory = models.CharField(
         max_length=200,
@@ -150,3 +162,27 @@ class OrganisationProfile(models.Model):
     def is_default(self) -> bool:
         """True while the controller is still the placeholder: reports would name the wrong one."""
         return self.controller_name == ART15_DEFAULTS["controller_name"]
+
+
+class OtherSystem(models.Model):
+    """A system besides Netcore that may hold a subject's data (CRM, shop, support desk…). Each
+    case records, per active system, what was found before its report can be generated."""
+
+    name = models.CharField(max_length=120, unique=True)
+    holds = models.CharField(
+        "what it may hold",
+        max_length=300,
+        blank=True,
+        help_text="In the subject's words, e.g. “orders and delivery addresses”.",
+    )
+    active = models.BooleanField(
+        default=True, help_text="Inactive systems are no longer asked about in new reports."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = "other system"
+
+    def __str__(self) -> str:
+        return self.name

@@ -42,7 +42,7 @@ def monthly_chart_svg(counts: dict[date, int], months: list[date], *, title: str
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}" '
-        'font-family="Report Sans, sans-serif" font-size="9">',
+        'font-family="DSAR Sans" font-size="9">',
         f"<title>{escape(title)}</title>",
     ]
     steps = next(n for n in (4, 5, 2, 1) if top % n == 0)  # round numbers on the axis

@@ -1,38 +1,133 @@
-"""What the report says: what was searched and any gap, a summary per channel, every event in
-the listing's words, and the glossary."""
+"""What the report says, in words a subject understands.
+
+- One time zone: every time is in `report_zone(case)` (the case's `subject_timezone`, else the
+  organisation's default), named wherever times are shown; months of the chart and bounds of the
+  summaries are that zone's too, so an event just after local midnight on the first of a month
+  is in that month. Netcore's own text of the time is kept in the annex ("as recorded").
+- Scope: what was searched (Netcore's email and SMS activity: which data centres, identifiers,
+  period, gaps), the other systems and their outcomes, and the transfer that the data centres
+  searched imply (Art. 15(2)).
+- Layers: a summary per channel (with the monthly chart and its numbers), one entry per message
+  (its events in time order, on one or two lines), and the annex (every event, every field). The
+  HTML of entries and events is built here, escaped, because it runs once per event.
+- Words: activities, devices, systems and fields in plain words, with a glossary entry for every
+  activity that occurs; nothing internal (account names) is shown to the subject.
+"""
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Max, Min, Window
 from django.db.models.functions import TruncMonth
 from django.utils.html import escape
 
-from cases.models import ActivityEvent, Case, Channel, HarvestWindow, WindowStatus
+from cases.models import (
+    ActivityEvent,
+    Case,
+    Channel,
+    HarvestWindow,
+    OrganisationProfile,
+    OtherSystem,
+    SystemCheck,
+    WindowStatus,
+)
 from netcore.models import Region
 from netcore.records import RECORD_FIELDS
 
 from .chart import monthly_chart_svg, months_between
 from .exports import other_fields
 
-# The details of an event shown under its headline, labelled as people call them.
-EVENT_FIELDS = tuple((f.name, f.label) for f in RECORD_FIELDS if f.detail)
-ACTIVITY_GLOSSARY = {
-    "sent": "A message was sent to you.",
-    "delivered": "Your mail or phone provider accepted the message.",
-    "open": "The message was opened (an image in the email was loaded).",
-    "click": "A link in the message was followed.",
-    "bounce": "The message could not be delivered.",
-    "hardbounce": "The message could not be delivered, permanently.",
-    "softbounce": "The message could not be delivered this time.",
-    "unsubscribe": "You asked to receive no more messages of this kind.",
-    "spam": "The message was reported as spam.",
-    "complaint": "The message was reported as unwanted.",
-    "failed": "Sending the message failed.",
+PROVIDER = "Netcore Cloud, our email and SMS provider"
+DATA_CENTRES = {
+    Region.EU: "EU data centre",
+    Region.IN: "India data centre",
+    Region.US: "US data centre",
 }
+# Data centres outside the UK and the EEA: keeping the data there is a transfer (Art. 15(2)).
+TRANSFER_REGIONS = frozenset({Region.IN, Region.US})
+
+# Activities as Netcore names them (lower case): the verb of a message's timeline and the
+# glossary's explanation. Any other activity is shown under Netcore's own name.
+ACTIVITIES = {
+    "sent": ("sent", "We sent you the message."),
+    "delivered": ("delivered", "Your mail or phone provider accepted the message."),
+    "open": (
+        "opened",
+        "The message was opened: an image in the email was loaded. Privacy features of some "
+        "email apps and security scanners load images by themselves, so an open may be "
+        "recorded without you reading the message.",
+    ),
+    "click": (
+        "clicked",
+        "A link in the message was followed. Security scanners of some mail providers follow "
+        "links by themselves, so a click may be recorded without you clicking.",
+    ),
+    "bounce": (
+        "bounced",
+        "The message could not be delivered. A soft bounce is temporary (for example a full "
+        "mailbox); a hard bounce is permanent (for example an address that does not exist).",
+    ),
+    "softbounce": ("bounced (soft)", "The message could not be delivered this time."),
+    "hardbounce": ("bounced (hard)", "The message could not be delivered, permanently."),
+    "dnd": (
+        "not sent (do not disturb)",
+        "The message was not sent because your number is on a do-not-disturb list.",
+    ),
+    "unsubscribe": ("unsubscribed", "You asked to receive no more messages of this kind."),
+    "spam": ("reported as spam", "The message was reported as spam."),
+    "complaint": ("reported as unwanted", "The message was reported as unwanted."),
+    "failed": ("failed", "Sending the message failed."),
+}
+# Fields Netcore sends that have no column of their own but a name people understand.
+EXTRA_FIELD_LABELS = {"bounce_type": "bounce type", "bounce_reason": "reason", "reason": "reason"}
+# Devices and systems as Netcore records them (upper case), in plain words.
+DEVICES = {"DESKTOP": "computer", "MOBILE": "mobile phone", "TABLET": "tablet"}
+SYSTEMS = {
+    "UNIX": "Unix-like system",
+    "WINDOWS": "Windows",
+    "MAC OS": "macOS",
+    "MACOS": "macOS",
+    "ANDROID": "Android",
+    "IOS": "iOS",
+    "LINUX": "Linux",
+}
+# Netcore's text inside a line is isolated (FSI … PDI): a right-to-left name keeps its order
+# and leaves the numbers and words around it in theirs.
+ISOLATE = "\u2068{}\u2069"
+# Every field of a record (netcore/records.py) is in the annex, in that order, short forms
+# (explained in the glossary) for the common ones and "label: value" for any other; the activity
+# and Netcore's text of the time are placed apart (first and last).
+ANNEX_FORMS = {
+    "message_name": "“" + ISOLATE + "”",
+    "message_id": "ID {}",
+    "ip": "IP {}",
+    "link": "link {}",
+}
+ANNEX_ELSEWHERE = frozenset({"activity", "activity_date_raw"})
+DEVICE_FIELDS = ("device", "os", "browser")  # shown together, in plain words
+UNDATED = "time not understood"
+
+
+def report_zone(case: Case, profile: OrganisationProfile | None = None) -> ZoneInfo:
+    """The one zone of every time in the case's report."""
+    name = case.subject_timezone or (profile or OrganisationProfile.load()).default_timezone
+    return ZoneInfo(name)
+
+
+def plain_device(value: str) -> str:
+    return DEVICES.get(value.strip().upper(), value)
+
+
+def plain_system(value: str) -> str:
+    return SYSTEMS.get(value.strip().upper(), value)
+
+
+def activity_verb(activity: str) -> str:
+    return ACTIVITIES.get(activity.lower(), (activity, ""))[0]
 
 
 @dataclass
@@ -45,11 +140,20 @@ class ChannelSummary:
     last: datetime | None = None
     distinct_messages: int = 0
     chart_svg: str = ""
+    # The chart's numbers: (year, [count per month, None outside the period], year's total).
+    month_rows: list[tuple[int, list[int | None], int]] = field(default_factory=list)
+
+
+@dataclass
+class DataCentre:
+    label: str  # e.g. "Netcore Cloud, our email and SMS provider, EU data centre"
+    region: str  # "eu", "in", "us", or "" when the account names no region
+    zone: str  # the zone in which Netcore records this account's times
 
 
 @dataclass
 class Coverage:
-    accounts: list[tuple[str, str]]
+    data_centres: list[DataCentre]
     primary_keys: list[str]
     channels: list[str]
     search_from: date
@@ -63,6 +167,15 @@ class Coverage:
     def has_gaps(self) -> bool:
         return bool(self.failed or self.unfinished or not self.windows_total)
 
+    @property
+    def transfer_regions(self) -> list[str]:
+        """Data centres searched that lie outside the UK and the EEA (a transfer)."""
+        return sorted({d.label for d in self.data_centres if d.region in TRANSFER_REGIONS})
+
+    @property
+    def unknown_regions(self) -> bool:
+        return any(not d.region for d in self.data_centres)
+
     def gaps_statement(self) -> str:
         """The gaps in plain words, as the report states them (empty when there are none)."""
         if not self.windows_total:
@@ -75,7 +188,7 @@ class Coverage:
             )
             lines.extend(
                 f"- {Channel(w.channel).label} activity of {w.primary_key} from "
-                f"{w.start:%d %b %Y} to {w.end:%d %b %Y} (account {w.account.name})"
+                f"{w.start:%d %b %Y} to {w.end:%d %b %Y}"
                 for w in self.failed
             )
         if self.unfinished:
@@ -83,22 +196,23 @@ class Coverage:
         return "\n".join(lines)
 
 
-def _region_label(account) -> str:
-    if account.region:
-        return Region(account.region).label
-    return "custom endpoint"
+def _data_centre(account) -> DataCentre:
+    region = account.region or ""
+    label = f"{PROVIDER}, {DATA_CENTRES[region]}" if region else PROVIDER
+    return DataCentre(label=label, region=region, zone=account.timezone)
 
 
 def case_coverage(case: Case) -> Coverage:
-    """What was searched and what could be collected: accounts, period, windows, gaps."""
+    """What was searched and what could be collected: data centres, period, windows, gaps."""
     windows = case.windows.select_related("account").order_by(
         "channel", "start", "account__name", "primary_key"
     )
-    accounts: dict[int, tuple[str, str]] = {}
+    centres: dict[tuple[str, str], DataCentre] = {}
     failed, done, unfinished, total = [], 0, 0, 0
     for window in windows:
         total += 1
-        accounts[window.account_id] = (window.account.name, _region_label(window.account))
+        centre = _data_centre(window.account)
+        centres.setdefault((centre.label, centre.zone), centre)
         if window.status == WindowStatus.DONE:
             done += 1
         elif window.status == WindowStatus.FAILED:
@@ -106,7 +220,7 @@ def case_coverage(case: Case) -> Coverage:
         else:
             unfinished += 1
     return Coverage(
-        accounts=sorted(accounts.values()),
+        data_centres=sorted(centres.values(), key=lambda c: (c.label, c.zone)),
         primary_keys=list(case.primary_keys),
         channels=[Channel(c).label for c in case.channels],
         search_from=case.search_from,
@@ -118,17 +232,29 @@ def case_coverage(case: Case) -> Coverage:
     )
 
 
-def account_zone(case: Case) -> ZoneInfo:
-    """The zone in which the searched Netcore account reports its dates, and in which the
-    windows' dates were asked for: months and period bounds of the summaries follow it. When
-    accounts of different zones were searched, the first by name; UTC before any search."""
-    window = case.windows.select_related("account").order_by("account__name").first()
-    return window.account.zone if window else ZoneInfo("UTC")
+@dataclass
+class OtherSystemLine:
+    system: OtherSystem
+    check: SystemCheck | None
+
+
+def other_systems(case: Case) -> list[OtherSystemLine]:
+    """Every active other system, and any checked for this case since made inactive."""
+    checks = {c.system_id: c for c in case.system_checks.select_related("system", "recorded_by")}
+    systems = OtherSystem.objects.filter(active=True) | OtherSystem.objects.filter(
+        pk__in=list(checks)
+    )
+    return [OtherSystemLine(system, checks.get(system.pk)) for system in systems.distinct()]
+
+
+def systems_without_outcome(case: Case) -> list[OtherSystem]:
+    """The active other systems for which the case records no outcome yet."""
+    return list(OtherSystem.objects.filter(active=True).exclude(checks__case=case))
 
 
 def channel_summaries(case: Case, zone: ZoneInfo) -> list[ChannelSummary]:
     """Per channel: counts per activity, first and last activity, distinct messages, and a chart
-    of events per month, months and bounds in `zone`."""
+    of events per month with its numbers, months and bounds in `zone`."""
     summaries = {c: ChannelSummary(c, Channel(c).label) for c in case.channels}
     rows = (
         case.events.order_by()
@@ -163,64 +289,246 @@ def channel_summaries(case: Case, zone: ZoneInfo) -> list[ChannelSummary]:
     )
     for row in per_month:
         month = row["month"]
-        month = month.date() if isinstance(month, datetime) else month
+        month = month.astimezone(zone).date() if isinstance(month, datetime) else month
         monthly[row["channel"]][month] = row["n"]
     for summary in summaries.values():
         summary.activities.sort(key=lambda item: (-item[1], item[0]))
         first = min([case.search_from, *(d.astimezone(zone).date() for d in [summary.first] if d)])
         last = max([case.search_to, *(d.astimezone(zone).date() for d in [summary.last] if d)])
+        months = months_between(first, last)
+        counts = monthly[summary.channel]
         summary.chart_svg = monthly_chart_svg(
-            monthly[summary.channel],
-            months_between(first, last),
-            title=f"{summary.label}: events per month",
+            counts, months, title=chart_description(summary.label, counts, months)
         )
+        summary.month_rows = month_table(counts, months)
     return list(summaries.values())
 
 
-def events_in_report_order(case: Case):
-    """Every event of the case, per channel in time order (undated ones last), streamed."""
+def chart_description(label: str, counts: dict[date, int], months: list[date]) -> str:
+    """The chart's text alternative: what it shows and its extremes; the numbers are in the
+    table beside it."""
+    text = f"Bar chart of your {label.lower()} events per month, {months[0]:%B %Y} to " + (
+        f"{months[-1]:%B %Y}."
+    )
+    if counts:
+        busiest = max(counts, key=lambda m: (counts[m], -m.toordinal()))
+        text += f" The busiest month was {busiest:%B %Y} with {counts[busiest]:,} events."
+    else:
+        text += " There were no events."
+    return text + " The table below gives the number for every month."
+
+
+def month_table(
+    counts: dict[date, int], months: list[date]
+) -> list[tuple[int, list[int | None], int]]:
+    """One row per year: the count of each month (None for months outside the period)."""
+    rows: dict[int, list[int | None]] = {}
+    for month in months:
+        rows.setdefault(month.year, [None] * 12)[month.month - 1] = counts.get(month, 0)
+    return [(year, values, sum(v or 0 for v in values)) for year, values in rows.items()]
+
+
+def glossary(case: Case) -> list[tuple[str, str]]:
+    """An entry for every activity that occurs (and each kind of bounce that occurs)."""
+    activities = sorted(set(case.events.order_by().values_list("activity", flat=True).distinct()))
+    entries = []
+    for name in activities:
+        _verb, meaning = ACTIVITIES.get(name.lower(), ("", ""))
+        entries.append(
+            (
+                name,
+                meaning
+                or f"An activity Netcore recorded under the name “{name}”. Netcore does not "
+                "describe it further; ask us and we will find out what it means for you.",
+            )
+        )
+    kinds = (
+        case.events.order_by()
+        .filter(raw__has_key="bounce_type")
+        .values_list("raw__bounce_type", flat=True)
+        .distinct()
+    )
+    for kind in sorted({str(k).lower() for k in kinds}):
+        if kind == "soft":
+            entries.append(("bounce type: soft", "Temporary: delivery may work later."))
+        elif kind == "hard":
+            entries.append(("bounce type: hard", "Permanent: the address cannot receive mail."))
+    return entries
+
+
+# The listing and the message layer stream events in these orders (undated ones last).
+def events_in_report_order(case: Case) -> Iterator[ActivityEvent]:
+    """Every event of the case, per channel in time order, streamed."""
     return (
         ActivityEvent.objects.filter(case=case)
+        .annotate(primary_key=F("window__primary_key"))
         .order_by("channel", F("occurred_at").asc(nulls_last=True), "id")
         .iterator(chunk_size=2000)
     )
 
 
-def event_html(number: int, event: ActivityEvent) -> str:
-    """One event of the listing: a paragraph of two lines, every value escaped.
+def events_by_message(case: Case) -> Iterator[ActivityEvent]:
+    """Every event, per channel, message by message (in the order of each message's first
+    event), and in time order within a message; streamed."""
+    message = [F("channel"), F("message_id"), F("message_name")]
+    return (
+        ActivityEvent.objects.filter(case=case)
+        .annotate(
+            primary_key=F("window__primary_key"),
+            message_first=Window(Min("occurred_at"), partition_by=message),
+        )
+        .order_by(
+            "channel",
+            F("message_first").asc(nulls_last=True),
+            "message_id",
+            "message_name",
+            F("occurred_at").asc(nulls_last=True),
+            "id",
+        )
+        .iterator(chunk_size=2000)
+    )
+
+
+def _one_line(text: str) -> str:
+    # Line breaks inside values would break the compact layout: show them as spaces.
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _stamp(moment: datetime | None, zone: ZoneInfo, previous: datetime | None) -> str:
+    """A time in `zone`, as short as the previous one allows: "18:07", "4 Jan 18:07" or
+    "4 Jan 2025 18:07"."""
+    if moment is None:
+        return UNDATED
+    local = moment.astimezone(zone)
+    before = previous.astimezone(zone) if previous else None
+    if before and before.date() == local.date():
+        return f"{local:%H:%M}"
+    if before and before.year == local.year:
+        return f"{local.day} {local:%b %H:%M}"
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def _event_detail(event: ActivityEvent) -> str:
+    """What makes an event of a timeline more than its verb: bounce type and reason."""
+    raw = event.raw if isinstance(event.raw, dict) else {}
+    reason = next((raw[k] for k in ("bounce_reason", "reason") if raw.get(k)), "")
+    kind = raw.get("bounce_type", "")
+    detail = str(reason) if reason else ""
+    if kind:
+        detail = f"{detail} ({kind})" if detail else f"({kind})"
+    return detail
+
+
+@dataclass
+class MessageEntry:
+    """One message of the message layer: its events in time order, folded into steps."""
+
+    channel: str
+    message_id: str
+    message_name: str
+    recipients: list[str] = field(default_factory=list)
+    events: int = 0
+    # Steps: (verb and detail, [(moment, records at that minute)]).
+    steps: list[tuple[str, list[tuple[datetime | None, int]]]] = field(default_factory=list)
+
+    def add(self, event: ActivityEvent) -> None:
+        self.events += 1
+        recipient = getattr(event, "primary_key", "")
+        if recipient and recipient not in self.recipients:
+            self.recipients.append(recipient)
+        what = activity_verb(event.activity)
+        detail = _event_detail(event)
+        if detail:  # "bounced: mailbox full (soft)", or "bounced (soft)" without a reason
+            what += f" {detail}" if detail.startswith("(") else f": {detail}"
+        if not self.steps or self.steps[-1][0] != what:
+            self.steps.append((what, []))
+        times = self.steps[-1][1]
+        if times and times[-1][0] == event.occurred_at:
+            times[-1] = (event.occurred_at, times[-1][1] + 1)
+        else:
+            times.append((event.occurred_at, 1))
+
+    def html(self, zone: ZoneInfo) -> str:
+        """The entry as one paragraph, every value escaped."""
+        name = (
+            ISOLATE.format(escape(_one_line(self.message_name)))
+            if self.message_name
+            else "A message without a name"
+        )
+        title = f"{name} #{escape(_one_line(self.message_id))}" if self.message_id else name
+        previous = None
+        parts = []
+        for what, times in self.steps:
+            stamps = []
+            for moment, records in times:
+                stamp = _stamp(moment, zone, previous)
+                previous = moment or previous
+                stamps.append(stamp + (f" ({records} records)" if records > 1 else ""))
+            parts.append(f"{escape(_one_line(what))} {', '.join(stamps)}")
+        to = ", ".join(escape(_one_line(r)) for r in self.recipients)
+        timeline = " → ".join(parts)
+        lead = f"to {to} · " if to else ""
+        return f'<p class="m"><b>{title}</b> · {lead}{timeline}</p>\n'
+
+
+def message_entries(events: Iterable[ActivityEvent]) -> Iterator[MessageEntry]:
+    """Fold events (in `events_by_message` order) into one entry per message."""
+    entry = None
+    for event in events:
+        key = (event.channel, str(event.message_id), event.message_name)
+        if entry is None or key != (entry.channel, entry.message_id, entry.message_name):
+            if entry is not None:
+                yield entry
+            entry = MessageEntry(*key)
+        entry.add(event)
+    if entry is not None:
+        yield entry
+
+
+def device_words(event: ActivityEvent) -> str:
+    """Device, system and browser in plain words, Netcore's own word in brackets when it
+    differs: "computer (DESKTOP), Unix-like system (UNIX), Google Chrome"."""
+    words = []
+    for value, plain in (
+        (event.device, plain_device(event.device)),
+        (event.os, plain_system(event.os)),
+        (event.browser, event.browser),
+    ):
+        if value:
+            words.append(escape(plain) if plain == value else f"{escape(plain)} ({escape(value)})")
+    return ", ".join(words)
+
+
+def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
+    """One event of the annex: a paragraph with every field Netcore sent, every value escaped.
 
     Built here rather than in a template loop because it runs once per event (up to hundreds of
-    thousands); plain text in one paragraph is also what WeasyPrint lays out fastest.
+    thousands); plain text in one paragraph is also what WeasyPrint lays out fastest, and short
+    labels (explained in the glossary) keep an event on one line.
     """
-    when = (
-        event.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        if event.occurred_at
-        else "date not understood"
-    )
-    head = [f"#{number}", when, escape(event.activity)]
-    if event.message_name:
-        head.append(f"message “{escape(event.message_name)}”")
+    when = f"{event.occurred_at.astimezone(zone):%-d %b %Y %H:%M}" if event.occurred_at else UNDATED
+    head = f"#{number} {when} {escape(event.activity)}"
+    parts, device_shown = [], False
+    for record_field in RECORD_FIELDS:
+        name = record_field.name
+        value = getattr(event, name)
+        if name in ANNEX_ELSEWHERE or not value:
+            continue
+        if name in DEVICE_FIELDS:
+            if not device_shown:
+                parts.append(device_words(event))
+                device_shown = True
+            continue
+        form = ANNEX_FORMS.get(name, record_field.label + ": {}")
+        parts.append(form.format(escape(value)))
+    for key, value in other_fields(event).items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        label = EXTRA_FIELD_LABELS.get(key)
+        parts.append(
+            f"{label}: {escape(text)}" if label else f"other: {escape(key)}: {escape(text)}"
+        )
     if event.activity_date_raw:
-        head.append(f"as reported {escape(event.activity_date_raw)}")
-    fields = [
-        f"{label}: {escape(value)}"
-        for name, label in EVENT_FIELDS
-        if (value := getattr(event, name))
-    ]
-    fields.extend(
-        f"other: {escape(key)}: "
-        + escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in other_fields(event).items()
-    )
-    # Line breaks inside values would break the two-line layout: show them as spaces.
-    line1 = " · ".join(head).replace("\n", " ").replace("\r", " ")
-    line2 = " · ".join(fields).replace("\n", " ").replace("\r", " ")
-    return f'<p class="ev">{line1}\n{line2}</p>\n' if fields else f'<p class="ev">{line1}</p>\n'
-
-
-def glossary(case: Case) -> list[tuple[str, str]]:
-    activities = sorted(set(case.events.order_by().values_list("activity", flat=True).distinct()))
-    return [
-        (name, ACTIVITY_GLOSSARY.get(name.lower(), "An activity Netcore recorded under this name."))
-        for name in activities
-    ]
+        parts.append(f"recorded {escape(event.activity_date_raw)}")
+    body = _one_line(" · ".join(parts))
+    # No inline markup: each would be one more element in the structure tree, per event.
+    return f'<p class="ev">{_one_line(head)} · {body}</p>\n'

@@ -1,12 +1,14 @@
-"""Making the report's PDF from a case: the letter and summary, the event listing in parts, the
-glossary, joined into one PDF/A-3 document with the JSON and CSV exports embedded."""
+"""Making the report's PDF from a case: the overview, how to read it, the Art. 15 information,
+the scope and the summary; the message layer and the event annex in parts; the glossary; joined
+into one tagged PDF/A-3 document with the JSON and CSV exports embedded. Both layers and the
+exports are checked to hold every stored event."""
 
 import hashlib
 import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
@@ -18,13 +20,16 @@ from django.utils.safestring import mark_safe
 from cases.models import Case, Channel, OrganisationProfile
 
 from .content import (
-    EVENT_FIELDS,
-    account_zone,
     case_coverage,
     channel_summaries,
     event_html,
+    events_by_message,
     events_in_report_order,
     glossary,
+    message_entries,
+    other_systems,
+    report_zone,
+    systems_without_outcome,
 )
 from .exports import ExportWriter
 from .joining import FileAttachment, join_parts
@@ -41,6 +46,10 @@ class ReportError(Exception):
 
 class GapsNotAcknowledged(ReportError):
     """Part of the data could not be collected and the officer has not acknowledged it."""
+
+
+class OtherSystemsUnanswered(ReportError):
+    """An other system of the organisation has no outcome recorded for the case."""
 
 
 class Timings:
@@ -69,6 +78,7 @@ class Acknowledgement:
 class RenderResult:
     pages: int
     event_count: int
+    message_count: int
     sha256: str
     size: int
     json_path: Path | None = None
@@ -96,7 +106,7 @@ def render_report(
 ) -> RenderResult:
     """Render the report of `case` to `out_path`, with the JSON and CSV exports embedded (and
     kept in `exports_dir` when given). Raises GapsNotAcknowledged when data is missing and no
-    acknowledgement is given.
+    acknowledgement is given, ReportError when an other system has no outcome yet.
     """
     generated_at = generated_at or timezone.now()
     coverage = case_coverage(case)
@@ -105,8 +115,16 @@ def render_report(
             "Part of the data could not be collected; the report needs the officer's "
             "acknowledgement of the gaps."
         )
+    unanswered = systems_without_outcome(case)
+    if unanswered:
+        raise OtherSystemsUnanswered(
+            "Record what was found in every other system first: "
+            + ", ".join(system.name for system in unanswered)
+            + "."
+        )
     per_part = settings.REPORT_EVENTS_PER_PART
     profile = OrganisationProfile.load()
+    zone = report_zone(case, profile)
     reference = case.reference
     with tempfile.TemporaryDirectory(prefix="report-") as tmp:
         tmp_dir = Path(tmp)
@@ -118,36 +136,64 @@ def render_report(
             "subject": case.subject_name,
             "generated_at": generated_at.astimezone(UTC).isoformat(),
             "report_version": version,
+            "report_time_zone": zone.key,
             "search_from": case.search_from.isoformat(),
             "search_to": case.search_to.isoformat(),
         }
         timings = Timings()
         event_count = case.events.count()
-        zone = account_zone(case)
+        message_count = _message_count(case)
+        summaries = channel_summaries(case, zone)
         context = {
             "case": case,
             "profile": profile,
             "version": version,
-            "generated_at": generated_at,
-            "answered_on": timezone.localdate(generated_at),
-            "summaries": channel_summaries(case, zone),
+            "prepared_on": generated_at.astimezone(zone).date(),
+            "summaries": summaries,
             "zone": zone,
+            "zone_abbreviations": zone_abbreviations(zone, case.search_from, case.search_to),
+            "recorded_zones": sorted({c.zone for c in coverage.data_centres}) or [zone.key],
             "coverage": coverage,
+            "channel_words": channel_words(case.channels),
+            "systems": other_systems(case),
+            "transfer_text": transfer_text(coverage, profile),
             "gaps": coverage.gaps_statement(),
             "acknowledgement": acknowledgement,
             "event_count": event_count,
+            "message_count": message_count,
+            "month_names": MONTH_NAMES,
             "json_name": json_path.name,
             "csv_name": csv_path.name,
             "glossary": glossary(case),
-            "event_fields": EVENT_FIELDS,
         }
         with PartRenderer(stylesheets=STYLESHEETS, processes=processes) as renderer:
-            # The letter and glossary first: they render while the events are read.
+            # The overview and glossary first: they render while the events are read.
             front = renderer.submit(
                 Part(render_to_string("report/report_front.html", context), pdfa=True)
             )
             back = renderer.submit(Part(render_to_string("report/report_back.html", context)))
             timings.mark("summary")
+            backlog = renderer.processes * 2
+            messages: list = []
+            in_messages = 0
+            for channel, entries in groupby(
+                message_entries(events_by_message(case)), lambda e: e.channel
+            ):
+                batch: list[str] = []
+                batch_events, part_index = 0, 0
+                for entry in entries:
+                    batch.append(entry.html(zone))
+                    batch_events += entry.events
+                    in_messages += entry.events
+                    if batch_events >= per_part:
+                        messages.append(
+                            _submit(renderer, MESSAGES, channel, batch, part_index, zone)
+                        )
+                        batch, batch_events, part_index = [], 0, part_index + 1
+                        _wait_for_backlog(messages, backlog)
+                if batch:
+                    messages.append(_submit(renderer, MESSAGES, channel, batch, part_index, zone))
+            timings.mark("messages read and queued")
             listing: list = []
             with (
                 open(json_path, "w", encoding="utf-8") as json_file,
@@ -155,36 +201,39 @@ def render_report(
             ):
                 exports = ExportWriter(json_file=json_file, csv_file=csv_file, header=header)
                 for channel, events in groupby(events_in_report_order(case), lambda e: e.channel):
-                    label = Channel(channel).label if channel in Channel.values else channel
-                    batch: list[str] = []
+                    batch = []
                     part_index = 0
                     for number, event in enumerate(events, start=1):
                         exports.add(event)
-                        batch.append(event_html(number, event))
+                        batch.append(event_html(number, event, zone))
                         if len(batch) == per_part:
-                            listing.append(_submit_listing(renderer, label, batch, part_index))
+                            listing.append(
+                                _submit(renderer, EVENTS, channel, batch, part_index, zone)
+                            )
                             batch, part_index = [], part_index + 1
-                            _wait_for_backlog(listing, renderer.processes * 2)
+                            _wait_for_backlog(messages + listing, backlog)
                     if batch:
-                        listing.append(_submit_listing(renderer, label, batch, part_index))
+                        listing.append(_submit(renderer, EVENTS, channel, batch, part_index, zone))
                 exports.close()
-            if exports.count != event_count:
+            # Both layers and the exports hold every stored event, or no report is made.
+            if not exports.count == in_messages == event_count:
                 raise ReportError("The events changed while the report was made; make it again.")
             timings.mark("events read and queued")
             parts: list[RenderedPart] = [
                 front.result(),
+                *(future.result() for future in messages),
                 *(future.result() for future in listing),
                 back.result(),
             ]
+            renderer.finish()
             timings.mark("parts rendered")
             pages = join_parts(
                 parts,
                 footer_label=reference,
                 out_path=str(out_path),
-                metadata={
-                    "/Title": f"Access report {reference}",
-                    "/Author": profile.controller_name,
-                },
+                title=f"Access report {reference}",
+                author=profile.controller_name,
+                moment=generated_at,
                 attachments=[
                     FileAttachment(
                         str(json_path), json_path.name, "Your events as JSON", "application/json"
@@ -200,6 +249,7 @@ def render_report(
         return RenderResult(
             pages=pages,
             event_count=exports.count,
+            message_count=message_count,
             sha256=_sha256_of(out_path),
             size=out_path.stat().st_size,
             json_path=json_path if exports_dir else None,
@@ -208,13 +258,71 @@ def render_report(
         )
 
 
-def _submit_listing(renderer: PartRenderer, label: str, batch: list[str], index: int):
+MESSAGES = ("report/report_messages.html", "entries")
+EVENTS = ("report/report_events.html", "events")
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _submit(renderer: PartRenderer, layer, channel: str, batch: list[str], index: int, zone):
+    template, key = layer
+    label = Channel(channel).label if channel in Channel.values else channel
     html = render_to_string(
-        "report/report_events.html",
-        {"label": label, "events": mark_safe("".join(batch)), "continued": index > 0},  # noqa: S308
+        template,
+        {
+            "label": label,
+            key: mark_safe("".join(batch)),  # noqa: S308 (built escaped by content)
+            "continued": index > 0,
+            "zone": zone,
+        },
     )
-    bookmarks = [(f"Your data: {label}", 0)] if index == 0 else []
-    return renderer.submit(Part(html, bookmarks=bookmarks))
+    return renderer.submit(Part(html))
+
+
+def _message_count(case: Case) -> int:
+    """Messages as the message layer counts them: distinct channel, ID and name."""
+    return case.events.order_by().values("channel", "message_id", "message_name").distinct().count()
+
+
+def channel_words(channels: list[str]) -> str:
+    """ "email and SMS", as a sentence says it."""
+    words = ["email" if c == Channel.EMAIL else Channel(c).label for c in channels]
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def zone_abbreviations(zone, start: date, end: date) -> str:
+    """How the zone's clocks are called in the period (e.g. "GMT and BST"), or its UTC offset."""
+    names = []
+    day = start
+    while day <= end:
+        moment = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        name = moment.tzname() or ""
+        if name and name not in names:
+            names.append(name)
+        day += timedelta(days=28)
+    readable = [n for n in names if not n.startswith(("+", "-"))]
+    if readable:
+        return " and ".join(readable)
+    offset = datetime.combine(start, datetime.min.time(), tzinfo=zone).strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+def transfer_text(coverage, profile: OrganisationProfile) -> str:
+    """Art. 15(2), from the data centres searched: none outside the UK and EEA, or which."""
+    outside = coverage.transfer_regions
+    if outside:
+        return (
+            f"Your data is held by {'; '.join(outside)}, outside the UK and the European "
+            f"Economic Area. This transfer is protected by {profile.transfers}."
+        )
+    if coverage.unknown_regions or not coverage.data_centres:
+        return (
+            "Your data may be held outside the UK and the European Economic Area. Such a "
+            f"transfer is protected by {profile.transfers}."
+        )
+    return (
+        "Your data is held in Netcore's EU data centre, within the European Economic Area; "
+        "it is not transferred outside the UK and the EEA for this purpose."
+    )
 
 
 def _wait_for_backlog(futures: list, limit: int) -> None:

@@ -18,8 +18,14 @@ from cases.models import AuditAction, Case, Report, ReportStatus, WindowStatus
 from cases.services import CaseRuleError, case_change_status
 from cases.workflow import CaseStatus, TransitionNotAllowed
 
-from .content import case_coverage
-from .document import Acknowledgement, GapsNotAcknowledged, ReportError, render_report
+from .content import case_coverage, systems_without_outcome
+from .document import (
+    Acknowledgement,
+    GapsNotAcknowledged,
+    OtherSystemsUnanswered,
+    ReportError,
+    render_report,
+)
 from .integrity import file_sha256
 
 logger = logging.getLogger(__name__)
@@ -39,8 +45,9 @@ REPORTABLE = frozenset(
 def report_request(*, case: Case, actor, acknowledge_gaps: bool = False) -> Report:
     """Record a new version of the report as generating and queue its rendering.
 
-    Refused while the data is not collected, while another version is being generated, and when
-    data is missing unless the officer acknowledges the gaps.
+    Refused while the data is not collected, while another version is being generated, while an
+    other system has no outcome for the case, and when data is missing unless the officer
+    acknowledges the gaps.
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -59,6 +66,13 @@ def report_request(*, case: Case, actor, acknowledge_gaps: bool = False) -> Repo
             raise GapsNotAcknowledged(
                 "Part of the data could not be collected. Retry the failed windows, or confirm "
                 "that the report should be sent with the gaps stated in it."
+            )
+        unanswered = systems_without_outcome(locked)
+        if unanswered:
+            raise OtherSystemsUnanswered(
+                "Record what was found in every other system first (Other systems): "
+                + ", ".join(system.name for system in unanswered)
+                + "."
             )
         last = locked.reports.aggregate(v=Max("version"))["v"] or 0
         report = Report.objects.create(

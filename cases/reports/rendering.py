@@ -1,12 +1,15 @@
 """Turning report HTML into PDF parts with WeasyPrint, safely and within bounded time and memory.
 
-Safety: every document is rendered with `StaticOnlyFetcher`, which hands WeasyPrint our own fonts
-and stylesheets and refuses anything else (network, other files, data: URLs). The HTML itself
-escapes everything that came from Netcore; the fetcher is the second line of defence.
+Safety: every document is rendered with `StaticOnlyFetcher`, which hands WeasyPrint our own
+stylesheets and the fonts static/fonts/fonts.css names (read from the named font folders,
+dsar_portal/fonts.py) and refuses anything else (network, other files, other fonts, data: URLs).
+The HTML itself escapes everything that came from Netcore; the fetcher is the second line of
+defence.
 
 Speed and memory: WeasyPrint keeps a whole document's layout in memory and slows down on huge
-tables, so the event listing is rendered as plain blocks in parts of a few thousand events, each
-its own small document, in worker processes. `joining` makes one PDF of the parts.
+tables, so the message layer and the event annex are rendered as plain paragraphs in parts of
+about a thousand events, each its own small tagged document, in worker processes. `joining`
+makes one PDF (and one structure tree) of the parts, after the workers have stopped.
 """
 
 import logging
@@ -17,14 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from pikepdf import Array, Dictionary, Name
+
+from dsar_portal import fonts
 
 logger = logging.getLogger(__name__)
 
-# Our static folders the renderer may read: fonts and the report stylesheet, nothing else.
+# Our static folders the renderer may read: fonts and the report stylesheet, nothing else; and
+# the named font folders (settings.FONT_DIRS), from which only the fonts of fonts.css are read.
 ALLOWED_STATIC_DIRS = ("fonts", "report")
-CONTENT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".css": "text/css"}
+CONTENT_TYPES = {
+    ".ttf": "font/ttf",
+    ".ttc": "font/collection",
+    ".otf": "font/otf",
+    ".css": "text/css",
+}
 
 
 class RenderError(Exception):
@@ -40,34 +53,63 @@ def static_dirs() -> list[Path]:
     return dirs
 
 
+def static_root() -> Path:
+    """Where our static files are in the renderer's URL space (file:// URLs below it)."""
+    return (Path(settings.BASE_DIR) / "static").resolve()
+
+
 def static_url(relative: str) -> str:
-    """A file:// URL of one of our static files (e.g. "fonts/NotoSans-Regular.ttf")."""
+    """A file:// URL of one of our static files (e.g. "report/report.css")."""
     path = finders.find(relative)
     if not path:
         raise RenderError(f"Static file {relative} is missing.")
     return Path(path).resolve().as_uri()
 
 
-def _make_fetcher(allowed: list[Path]):
+def font_aliases() -> dict[str, str]:
+    """The fonts of fonts.css: their path in the renderer's URL space (beside fonts.css) and
+    the real file in a font folder. Raises RenderError when one is missing."""
+    try:
+        fonts.check_fonts()
+    except fonts.FontMissing as exc:
+        raise RenderError(str(exc)) from exc
+    virtual = static_root() / fonts.URL_PREFIX
+    return {str(virtual / name): str(fonts.font_path(name)) for name in fonts.font_names()}
+
+
+def _make_fetcher(allowed: list[Path], aliases: dict[str, str] | None = None):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+    aliases = aliases or {}
+    font_files = {Path(real) for real in aliases.values()}
+
     class StaticOnlyFetcher(URLFetcher):
-        """Serves our fonts and stylesheets from disk; refuses every other URL."""
+        """Serves our stylesheets and fonts from disk; refuses every other URL."""
 
         def __init__(self):
             super().__init__(allowed_protocols={"file"}, allow_redirects=False)
             self.refused: list[str] = []
 
-        def fetch(self, url, headers=None):
+        def _allowed_path(self, url: str) -> Path | None:
             parts = urlsplit(url)
-            if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-                path = Path(unquote(parts.path)).resolve()
-                if path.suffix in CONTENT_TYPES and any(path.is_relative_to(d) for d in allowed):
-                    return URLFetcherResponse(
-                        path.as_uri(),
-                        path.read_bytes(),
-                        headers={"Content-Type": CONTENT_TYPES[path.suffix]},
-                    )
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                return None
+            path = Path(unquote(parts.path)).resolve()
+            path = Path(aliases.get(str(path), path))
+            if path.suffix not in CONTENT_TYPES:
+                return None
+            if path in font_files or any(path.is_relative_to(d) for d in allowed):
+                return path
+            return None
+
+        def fetch(self, url, headers=None):
+            path = self._allowed_path(url)
+            if path is not None and path.is_file():
+                return URLFetcherResponse(
+                    path.as_uri(),
+                    path.read_bytes(),
+                    headers={"Content-Type": CONTENT_TYPES[path.suffix]},
+                )
             self.refused.append(url[:200])
             logger.warning("Report renderer refused to fetch %s", url[:200])
             raise ValueError("The report renderer fetches only its own fonts and stylesheets.")
@@ -80,8 +122,6 @@ class Part:
     """One document of the report: its HTML, bookmarks, and whether it is the PDF/A base."""
 
     html: str
-    # Outline entries (title, page index within this part) added after joining.
-    bookmarks: list[tuple[str, int]] = field(default_factory=list)
     pdfa: bool = False
 
 
@@ -89,8 +129,7 @@ class Part:
 class RenderedPart:
     path: str
     pages: int
-    bookmarks: list[tuple[str, int]]
-    refused: list[str]
+    refused: list[str] = field(default_factory=list)
 
 
 class _Renderer:
@@ -100,12 +139,14 @@ class _Renderer:
     process of a pool has one, used by one part at a time.
     """
 
-    def __init__(self, allowed: list[str], stylesheet_urls: list[str]) -> None:
+    def __init__(
+        self, allowed: list[str], aliases: dict[str, str], stylesheet_urls: list[str]
+    ) -> None:
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per page
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        self.fetcher = _make_fetcher([Path(p) for p in allowed])
+        self.fetcher = _make_fetcher([Path(p) for p in allowed], aliases)
         self.font_config = FontConfiguration()
         self.stylesheets = [
             CSS(url=url, url_fetcher=self.fetcher, font_config=self.font_config)
@@ -119,20 +160,81 @@ class _Renderer:
         document = HTML(string=part.html, base_url=base_url, url_fetcher=self.fetcher).render(
             stylesheets=self.stylesheets, font_config=self.font_config
         )
-        # PDF/A-3b: the base of the report declares it; attachments are added when joining.
-        document.write_pdf(out_path, pdf_variant="pdf/a-3b" if part.pdfa else None)
+        # Tagged (a structure tree for screen readers), joined into one tree later. PDF/A-3b: the
+        # base of the report declares it; attachments are added when joining.
+        document.write_pdf(out_path, pdf_variant="pdf/a-3b" if part.pdfa else None, pdf_tags=True)
         pages = len(document.pages)
         del document
-        return RenderedPart(out_path, pages, part.bookmarks, list(self.fetcher.refused))
+        flatten_spans(out_path)
+        return RenderedPart(out_path, pages, list(self.fetcher.refused))
+
+
+SPAN_KEYS = frozenset({"/Type", "/S", "/K", "/Pg", "/P"})
+
+
+def flatten_spans(path: str) -> None:
+    """Fold each plain Span of the part's structure tree into its parent: the Span's marked
+    contents become the parent's own (same page), and the parent tree points at the parent.
+
+    WeasyPrint makes a Span element for every piece of text, i.e. one or more per event; the
+    tree says the same without them, and the joined document then holds half the objects, which
+    is what bounds the join's memory on large reports.
+    """
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        root = pdf.Root.get(Name.StructTreeRoot)
+        if root is None:
+            return
+        nums = root.ParentTree.Nums
+        by_key = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        per_page = {
+            page.obj.objgen: by_key.get(int(page.obj.StructParents))
+            for page in pdf.pages
+            if Name.StructParents in page.obj
+        }
+        stack = [kid for kid in root.K if isinstance(kid, Dictionary)]
+        while stack:
+            element = stack.pop()
+            kids = element.get(Name.K)
+            if not isinstance(kids, Array):
+                continue
+            page = element.get(Name.Pg)
+            folded, changed = [], False
+            for kid in kids:
+                if not isinstance(kid, Dictionary):
+                    folded.append(kid)
+                    continue
+                entries = per_page.get(kid.Pg.objgen) if Name.Pg in kid else None
+                mcids = kid.get(Name.K)
+                if (
+                    kid.get(Name.S) == Name.Span
+                    and set(kid.keys()) <= SPAN_KEYS
+                    and page is not None
+                    and kid.Pg.objgen == page.objgen
+                    and entries is not None
+                    and isinstance(mcids, Array)
+                    and all(isinstance(m, int) for m in mcids)
+                ):
+                    for mcid in mcids:
+                        entries[int(mcid)] = element
+                        folded.append(int(mcid))
+                    changed = True
+                else:
+                    folded.append(kid)
+                    stack.append(kid)
+            if changed:
+                element.K = Array(folded)
+        pdf.save(path)
 
 
 # The renderer of a pool process, made by the pool's initializer (fonts load once per process).
 _process_renderer: _Renderer | None = None
 
 
-def _start_pool_process(allowed: list[str], stylesheet_urls: list[str]) -> None:
+def _start_pool_process(
+    allowed: list[str], aliases: dict[str, str], stylesheet_urls: list[str]
+) -> None:
     global _process_renderer
-    _process_renderer = _Renderer(allowed, stylesheet_urls)
+    _process_renderer = _Renderer(allowed, aliases, stylesheet_urls)
 
 
 def _render_in_pool_process(part: Part, out_path: str, base_url: str) -> RenderedPart:
@@ -149,6 +251,7 @@ class PartRenderer:
     def __init__(self, *, stylesheets: list[str], processes: int | None = None):
         self.stylesheet_urls = [static_url(s) for s in stylesheets]
         self.allowed = [str(d) for d in static_dirs()]
+        self.aliases = font_aliases()
         self.base_url = (Path(settings.BASE_DIR) / "static" / "report").resolve().as_uri() + "/"
         wanted = processes or getattr(settings, "REPORT_RENDER_PROCESSES", 2)
         # A daemonic process (e.g. a Celery prefork child) may not start processes of its own.
@@ -165,18 +268,24 @@ class PartRenderer:
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_pool_process,
-                initargs=(self.allowed, self.stylesheet_urls),
+                initargs=(self.allowed, self.aliases, self.stylesheet_urls),
             )
             self._renderer = None
         else:
             self._pool = None
-            self._renderer = _Renderer(self.allowed, self.stylesheet_urls)
+            self._renderer = _Renderer(self.allowed, self.aliases, self.stylesheet_urls)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def finish(self) -> None:
+        """Stop the worker processes (their memory is freed); the rendered parts stay until the
+        context ends, e.g. to be joined without the workers' memory beside the join's."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         self._renderer = None
+
+    def __exit__(self, *exc) -> None:
+        self.finish()
         self._tmp.cleanup()
 
     def submit(self, part: Part) -> Future:

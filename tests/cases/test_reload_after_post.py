@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, CaseNote, Delivery, LinkAccess, Report
+from cases.models import Case, CaseNote, Delivery, LinkAccess, OtherSystem, Report
 from cases.reports import links
 from tests.delivery_fixtures import sendable_case
 from tests.factories import make_account, make_case, make_collected_case
@@ -30,7 +30,7 @@ class Scenario:
 
     make: Callable
     url: Callable
-    data: dict
+    data: dict | Callable  # or made from the case
     count: Callable
     bad: dict | None = None
     error: str = ""
@@ -183,6 +183,15 @@ SCENARIOS = {
         {"answered_on": (TODAY + timedelta(days=1)).isoformat()},
         "cannot be in the future",
     ),
+    "cases:other_systems": Scenario(
+        lambda officer: (
+            OtherSystem.objects.create(name="Shop database"),
+            make_collected_case(actor=officer, events=1),
+        )[1],
+        case_url("cases:other_systems"),
+        lambda case: {f"outcome_{OtherSystem.objects.get().pk}": "no_data"},
+        lambda case: entries(case, "other_systems_recorded"),
+    ),
     "cases:report_send": Scenario(
         sendable_case,
         lambda case: reverse("cases:report_send", args=[case.reference, 1]),
@@ -232,7 +241,8 @@ def test_post_redirects_and_a_reload_repeats_nothing(key, officer_client, office
     case = scenario.make(officer)
     url = scenario.url(case)
     before = scenario.count(case)
-    response = officer_client.post(url, scenario.data)
+    data = scenario.data(case) if callable(scenario.data) else scenario.data
+    response = officer_client.post(url, data)
     assert response.status_code == 302, key
     landing = response["Location"]
     for _reload in range(2):

@@ -49,6 +49,7 @@ EXPECTED = {
     "cases:trail_csv": ("get", LOGIN, DENIED, DENIED, FILE),
     "cases:notes": ("get", LOGIN, DENIED, OK, OK),
     "cases:progress": ("get", LOGIN, DENIED, OK, OK),
+    "cases:other_systems": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:edit": ("get", LOGIN, DENIED, DENIED, OK),
     "cases:verify": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:extend": ("post", LOGIN, DENIED, DENIED, OK),

@@ -190,9 +190,9 @@ def test_every_field_is_text_in_the_pdf_and_nothing_is_fetched(
     assert hits == [] and result.refused_urls == []
     reader = PdfReader(tmp_path / "r.pdf")
     text = "\n".join(page.extract_text() for page in reader.pages)
-    flat = " ".join(text.split())  # long values wrap across lines
+    flat = "".join(text.split())  # long values wrap across lines, anywhere in a word
     for n in (1, *range(10, 18), 30, 31):
-        assert f"f{n}:{SCRIPT}" in flat, n
+        assert f"f{n}:{SCRIPT}".replace(" ", "") in flat, n
     raw = (tmp_path / "r.pdf").read_bytes()
     assert b"/JavaScript" not in raw and b"/JS " not in raw and b"/Launch" not in raw
     for page in reader.pages:

@@ -49,4 +49,5 @@ class Command(BaseCommand):
         self.stdout.write(f"sha256 {result.sha256}")
         self.stdout.write(f"pages {result.pages}")
         self.stdout.write(f"events {result.event_count}")
+        self.stdout.write(f"messages {result.message_count}")
         self.stdout.write(f"bytes {result.size}")
