@@ -293,6 +293,7 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
                     "start": w.start.isoformat(),
                     "end": w.end.isoformat(),
                     "account": w.account.name,
+                    "failure": w.get_failure_display(),
                     "cause": w.last_error,
                 }
                 for w in progress.failed

@@ -31,7 +31,8 @@ def test_database_url() -> str:
 
 
 class WorkerPool:
-    """Starts and stops worker processes that consume one queue private to a test."""
+    """Starts and stops worker processes that consume queues private to a test: a default queue
+    of its own (set here too, for the tasks this process sends) and its watchdog queue."""
 
     def __init__(self, log_dir: Path) -> None:
         self.queue = f"test-{uuid.uuid4().hex[:12]}"
@@ -51,8 +52,6 @@ class WorkerPool:
                 "-A",
                 "dsar_portal",
                 "worker",
-                "-Q",
-                self.queue,
                 "-n",
                 f"{name}@%h",
                 "--pool",
@@ -69,6 +68,8 @@ class WorkerPool:
             env={
                 **os.environ,
                 "DATABASE_URL": test_database_url(),
+                # Its queues: this one and its watchdog queue (as production workers, no -Q).
+                "CELERY_TASK_DEFAULT_QUEUE": self.queue,
                 "NETCORE_BACKOFF_INITIAL": "0.01",
                 "NETCORE_BACKOFF_MAX": "0.05",
                 **(env or {}),

@@ -1,12 +1,16 @@
-"""Where a case's collection stands: windows by status, failures with their causes, events."""
+"""Where a case's collection stands: windows by status, failures with their causes, events.
+
+One query for the counts and events; the failed windows are read only when there are some.
+"""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from cases.models import Case, HarvestWindow, WindowStatus
 
-OUTSTANDING = (WindowStatus.PENDING, WindowStatus.RUNNING)
+# Windows not finished yet: waiting for the dispatcher, in the queue, or claimed by a worker.
+OUTSTANDING = (WindowStatus.PENDING, WindowStatus.QUEUED, WindowStatus.RUNNING)
 
 
 def describe_window(window: HarvestWindow) -> str:
@@ -18,7 +22,7 @@ class HarvestProgress:
     total: int
     done: int
     running: int
-    pending: int
+    waiting: int
     failed: list[HarvestWindow]
     events_per_channel: dict[str, int]
 
@@ -33,29 +37,30 @@ class HarvestProgress:
 
 def harvest_progress(case: Case) -> HarvestProgress:
     """Windows by status, failed windows with their causes, and events so far per channel."""
-    by_status = dict(
-        case.windows.order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
+    done = Q(status=WindowStatus.DONE)
+    counts = case.windows.order_by().aggregate(
+        total=Count("id"),
+        done=Count("id", filter=done),
+        running=Count("id", filter=Q(status=WindowStatus.RUNNING)),
+        waiting=Count("id", filter=Q(status__in=(WindowStatus.PENDING, WindowStatus.QUEUED))),
+        failed=Count("id", filter=Q(status=WindowStatus.FAILED)),
+        **{
+            f"events_{channel}": Sum("event_count", filter=done & Q(channel=channel), default=0)
+            for channel in case.channels
+        },
     )
-    events = dict(
-        case.windows.order_by()
-        .filter(status=WindowStatus.DONE)
-        .values_list("channel")
-        .annotate(n=Sum("event_count"))
-        .values_list("channel", "n")
-    )
-    failed = list(
-        case.windows.filter(status=WindowStatus.FAILED)
-        .select_related("account")
-        .order_by("channel", "start")
-    )
+    failed = []
+    if counts["failed"]:
+        failed = list(
+            case.windows.filter(status=WindowStatus.FAILED)
+            .select_related("account")
+            .order_by("channel", "start")
+        )
     return HarvestProgress(
-        total=sum(by_status.values()),
-        done=by_status.get(WindowStatus.DONE, 0),
-        running=by_status.get(WindowStatus.RUNNING, 0),
-        pending=by_status.get(WindowStatus.PENDING, 0),
+        total=counts["total"],
+        done=counts["done"],
+        running=counts["running"],
+        waiting=counts["waiting"],
         failed=failed,
-        events_per_channel={channel: events.get(channel, 0) for channel in case.channels},
+        events_per_channel={channel: counts[f"events_{channel}"] for channel in case.channels},
     )

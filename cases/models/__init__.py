@@ -2,7 +2,7 @@
 
 from .audit import GENESIS_HASH, AppendOnlyError, AuditAction, AuditEntry
 from .case import Case, CaseNote, Channel, ReferenceCounter, VerificationMethod
-from .harvest import ActivityEvent, HarvestWindow, WindowStatus
+from .harvest import ActivityEvent, HarvestWindow, WindowFailure, WindowStatus
 from .organisation import ART15_DEFAULTS, OrganisationProfile
 from .reminders import DeadlineReminder
 from .reports import (
@@ -33,6 +33,7 @@ __all__ = [
     "Report",
     "ReportStatus",
     "VerificationMethod",
+    "WindowFailure",
     "WindowStatus",
     "private_storage",
     "report_upload_to",

@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["harvest", "report"]
+BENCHMARKS = ["harvest", "fairness", "report"]
 
 
 def main(names: list[str]) -> int:

@@ -2,15 +2,18 @@
 
 from datetime import timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from cases.harvest import planning, watchdog
+from cases.harvest.dispatch import queue_here
 from cases.harvest.window import claim_window, harvest_window, store_window
 from cases.models import ActivityEvent, AuditAction, HarvestWindow, WindowStatus
 from cases.services import CaseRuleError
+from netcore.records import record_from_raw
 from netcore.sandbox import Sandbox
 from tests.factories import make_case
 from tests.harvest_fixtures import (
@@ -190,18 +193,21 @@ def test_a_superseded_claim_cannot_store(officer, sandbox):
     case = two_month_case(officer)
     planning.harvest_start(case=case, actor=officer, enqueue=False)
     window_id = case.windows.first().pk
+    queue_here(case.pk)
     first = claim_window(window_id)
     assert claim_window(window_id) is None  # already running
-    # The watchdog decides the first worker is dead; another worker claims the window.
-    assert watchdog.requeue_stale_windows(older_than=timedelta(0)) == 36
+    # The watchdog decides the first worker is dead: the window goes back to the dispatcher.
+    assert watchdog.requeue_stale_windows(older_than=timedelta(0)) == 1
+    HarvestWindow.objects.filter(pk=window_id).update(status=WindowStatus.QUEUED)
     second = claim_window(window_id)
     assert second.attempts == first.attempts + 1
-    record_source = sandbox.expected_activity(
-        first.primary_key, first.channel, first.start, first.end
-    )
-    from netcore.records import record_from_raw
-
-    records = [record_from_raw(r, __import__("zoneinfo").ZoneInfo("UTC"))[0] for r in record_source]
+    assert second.tries == 2
+    records = [
+        record_from_raw(raw, ZoneInfo("UTC"))[0]
+        for raw in sandbox.expected_activity(
+            first.primary_key, first.channel, first.start, first.end
+        )
+    ]
     assert store_window(first, records, []) is False
     assert ActivityEvent.objects.filter(window_id=window_id).count() == 0
     assert store_window(second, records, []) is True
