@@ -1,8 +1,39 @@
+import contextlib
 import os
+import uuid
 
 import pytest
 
+from dsar_portal.celery import app
 from tests.factories import OfficerFactory, UserFactory
+from tests.private_redis import PrivateRedis
+
+
+@contextlib.contextmanager
+def queue_of_its_own(label: str):
+    """Tasks sent meanwhile go to a new queue, emptied at the end (no worker takes them)."""
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue = f"test-{label}-{uuid.uuid4().hex[:12]}"
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        with app.connection_for_write() as broker, contextlib.suppress(broker.channel_errors):
+            broker.default_channel.queue_purge(queue)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def unconsumed_queue():
+    """Tasks sent by tests without workers never reach a queue a real worker takes from."""
+    with queue_of_its_own("unconsumed") as queue:
+        yield queue
+
+
+@pytest.fixture
+def own_queue():
+    """An empty queue of the test's own for the tasks it sends (none is run)."""
+    with queue_of_its_own("own") as queue:
+        yield queue
 
 
 @pytest.fixture
@@ -52,3 +83,12 @@ def celery_workers(transactional_db, tmp_path):
     pool = WorkerPool(tmp_path)
     yield pool
     pool.stop_all()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own (stop() and start() it); stopped afterwards."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()

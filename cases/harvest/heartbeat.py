@@ -4,8 +4,8 @@ whose worker died (stale), and a slow window is never taken twice.
 
 A claim is renewed only while it is the window's latest (the `attempts` token) and for no longer
 than the task's hard time limit: past it, the thread holding it is stuck, and the watchdog may
-take the window back. The heartbeat thread runs only while windows are held; it closes its own
-database connection when it stops, and a connection error costs one beat, not the thread.
+take the window back. The heartbeat thread runs only while windows are held, and uses a database
+connection only for the moment of each beat: a connection error costs one beat, not the thread.
 """
 
 import logging
@@ -53,19 +53,16 @@ class Heartbeat:
                 self._held.pop(window.pk, None)
 
     def _run(self) -> None:
-        try:
-            while True:
-                time.sleep(settings.HARVEST_HEARTBEAT_SECONDS)
-                with self._lock:
-                    if not self._held:
-                        self._thread = None
-                        return
-                    now = time.monotonic()
-                    claims = [(pk, token) for pk, (token, end) in self._held.items() if end > now]
-                if claims:
-                    self._renew(claims)
-        finally:
-            connection.close()
+        while True:
+            time.sleep(settings.HARVEST_HEARTBEAT_SECONDS)
+            with self._lock:
+                if not self._held:
+                    self._thread = None
+                    return
+                now = time.monotonic()
+                claims = [(pk, token) for pk, (token, end) in self._held.items() if end > now]
+            if claims:
+                self._renew(claims)
 
     @staticmethod
     def _renew(claims: list[tuple[int, int]]) -> None:
@@ -76,6 +73,8 @@ class Heartbeat:
             )
         except DatabaseError as exc:
             logger.warning("harvest heartbeat missed a beat: %s", type(exc).__name__)
+        finally:
+            # A connection a beat: beats are seconds apart, and none is left idle between them.
             connection.close()
 
 

@@ -115,7 +115,11 @@ def insert_events(window: HarvestWindow, records: list[ActivityRecord]) -> None:
     rows = _event_rows(window, records)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The driver's own cursor: its errors are turned into Django's, like any query's.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return
