@@ -3,7 +3,9 @@ import os
 import uuid
 
 import pytest
+from django.core.files.storage import storages
 
+from cases.models import Report
 from dsar_portal.celery import app
 from tests.factories import OfficerFactory, UserFactory
 from tests.private_redis import PrivateRedis
@@ -92,3 +94,22 @@ def private_redis(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def private_storage(tmp_path, settings, monkeypatch):
+    """Reports (and their exports) go to a private folder of the test's own, never under a served
+    URL; worker processes the test starts need PRIVATE_STORAGE_ROOT set to it."""
+    folder = tmp_path / "private"
+    settings.PRIVATE_STORAGE_ROOT = folder
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": folder, "base_url": None},
+        },
+    }
+    # The file fields took their storage when the models loaded.
+    for name in ("file", "json_file", "csv_file"):
+        monkeypatch.setattr(Report._meta.get_field(name), "storage", storages["private"])
+    return folder

@@ -7,33 +7,21 @@ import pytest
 from django.core import mail
 from pypdf import PdfReader
 
-from cases.models import Report
 from cases.services import case_verify_identity
 from tests.factories import OfficerFactory, make_collected_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("celery")]
 
 
-@pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    """One private folder for this process (the live server) and the worker."""
-    folder = tmp_path / "private"
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(folder))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return folder
-
-
 def test_officer_generates_downloads_and_sends_the_report(
-    live_server, sign_in, celery_workers, private_dir, settings
+    live_server, sign_in, celery_workers, private_storage, settings
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     officer = OfficerFactory(username="olivia", first_name="Olivia", last_name="Officer")
     case = make_collected_case(events=25, actor=officer, subject_name="Ελένη Παπαδοπούλου")
     celery_workers.start(
         concurrency=1,
-        env={"PRIVATE_STORAGE_ROOT": str(private_dir), "REPORT_RENDER_PROCESSES": "2"},
+        env={"PRIVATE_STORAGE_ROOT": str(private_storage), "REPORT_RENDER_PROCESSES": "2"},
     )
     page = sign_in(officer)
     page.goto(f"{live_server.url}{case.get_absolute_url()}")

@@ -33,14 +33,10 @@ class FlakyBackend(EmailBackend):
 
 
 @pytest.fixture(autouse=True)
-def setup(settings, tmp_path, monkeypatch):
+def setup(settings, private_storage):
     settings.REPORT_RENDER_PROCESSES = 1
     settings.REPORT_SEND_BACKOFF_SECONDS = 0
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
     FlakyBackend.calls = FlakyBackend.failures = 0
 
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -19,21 +18,22 @@ from cases.models import (
     DeliveryOutcome,
     HarvestWindow,
     Report,
-    ReportStatus,
 )
 from cases.services import case_change_status
-from tests.factories import make_case, make_collected_case, make_events, make_window
+from tests.factories import (
+    ReportFactory,
+    make_case,
+    make_collected_case,
+    make_events,
+    make_window,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def private_storage(tmp_path, monkeypatch):
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return tmp_path / "private"
+def reports_stored_privately(private_storage):
+    """Every test here makes reports."""
 
 
 def days_later(days: int):
@@ -43,11 +43,7 @@ def days_later(days: int):
 def reported_case(officer, *, status="closed") -> Case:
     """A collected case with a report (PDF, JSON, CSV files) sent to the subject, then `status`."""
     case = make_collected_case(events=6, actor=officer, subject_email="ana@example.com")
-    report = Report(case=case, version=1, status=ReportStatus.READY, size=3)
-    report.file.save(report.filename, ContentFile(b"pdf"), save=False)
-    report.json_file.save("events-v1.json", ContentFile(b"[]"), save=False)
-    report.csv_file.save("events-v1.csv", ContentFile(b""), save=False)
-    report.save()
+    report = ReportFactory(case=case)
     Delivery.objects.create(
         report=report, recipient="ana@example.com", outcome=DeliveryOutcome.SENT
     )

@@ -4,10 +4,9 @@ import importlib
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.files.base import ContentFile
 
-from cases.models import Report, ReportStatus
-from tests.factories import OfficerFactory, UserFactory, make_case
+from cases.models import Report
+from tests.factories import OfficerFactory, ReportFactory, UserFactory, make_case
 
 PASSWORD = "correct horse battery staple"
 
@@ -49,25 +48,9 @@ def admin_user(db, django_user_model):
     return django_user_model.objects.create_superuser("ada", "ada@example.com", PASSWORD)
 
 
-@pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    """Reports go to a temporary private folder (never under a served URL)."""
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return tmp_path / "private"
-
-
 def make_ready_report(case, version: int = 1) -> Report:
     """A ready report version with small stand-in files (the renderer has its own tests)."""
-    found = Report.objects.create(case=case, version=version, status=ReportStatus.READY)
-    found.file.save(found.filename, ContentFile(b"%PDF-1.7 stand-in"), save=False)
-    found.json_file.save("events.json", ContentFile(b"[]"), save=False)
-    found.csv_file.save("events.csv", ContentFile(b"channel,activity\n"), save=False)
-    found.sha256, found.size, found.pages = "0" * 64, 17, 1
-    found.save()
-    return found
+    return ReportFactory(case=case, version=version)
 
 
 @pytest.fixture
@@ -76,12 +59,12 @@ def case(officer):
 
 
 @pytest.fixture
-def report(case, private_dir):
+def report(case, private_storage):
     return make_ready_report(case)
 
 
 @pytest.fixture
-def restricted_case(officer, private_dir):
+def restricted_case(officer, private_storage):
     """Restricted to Olivia (the `officer` fixture), with a ready report."""
     case = make_case(
         actor=officer,
