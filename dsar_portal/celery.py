@@ -55,8 +55,10 @@ def declare_queues(sender, source, **kwargs) -> None:
 
 @task_prerun.connect
 @task_postrun.connect
-def check_database_connections(**kwargs) -> None:
-    close_old_connections()
+def check_database_connections(sender, **kwargs) -> None:
+    # A task run eagerly (apply) runs in its caller's transaction, on the caller's connection.
+    if not sender.request.is_eager:
+        close_old_connections()
 
 
 @setup_logging.connect

@@ -2,7 +2,8 @@
 RETENTION_DAYS_AFTER_CLOSE days ago are deleted; the case and its audit trail stay, and the
 purge is recorded in it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -20,6 +21,7 @@ from cases.models import (
     Report,
 )
 from cases.services import case_change_status
+from tests.beat_schedule import job, next_runs
 from tests.factories import (
     ReportFactory,
     make_case,
@@ -140,7 +142,14 @@ def test_command_and_dry_run(officer, capsys, settings):
     assert not ActivityEvent.objects.filter(case=case).exists()
 
 
-def test_beat_runs_it_daily():
-    entry = settings.CELERY_BEAT_SCHEDULE["retention-purge"]
-    assert entry["task"] == "cases.tasks.retention_purge_task"
-    assert entry["schedule"].hour == {settings.RETENTION_PURGE_HOUR}
+def test_beat_runs_it_daily_at_half_past_two():
+    zone = ZoneInfo(settings.TIME_ZONE)
+    runs = next_runs("retention-purge", datetime(2026, 6, 10, 3, 0, tzinfo=zone), 3)
+    assert [f"{run:%d %H:%M}" for run in runs] == ["11 02:30", "12 02:30", "13 02:30"]
+
+
+def test_the_job_beat_runs_purges(officer, settings):
+    settings.RETENTION_DAYS_AFTER_CLOSE = 0
+    case = reported_case(officer)
+    assert job("retention-purge").apply().get() == 1
+    assert not ActivityEvent.objects.filter(case=case).exists()
