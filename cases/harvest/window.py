@@ -285,7 +285,8 @@ def harvest_finish_if_complete(case_id: int) -> bool:
                 "events_per_channel": progress.events_per_channel,
                 "windows": progress.total,
                 "failed_windows": [
-                    {"window": describe_window(w), "cause": w.last_error} for w in progress.failed
+                    {"window": describe_window(w), "failure": w.failure, "cause": w.last_error}
+                    for w in progress.failed
                 ],
             },
         )
