@@ -26,7 +26,8 @@ var/local.env: | $(VENV)/.installed
 	print('NETCORE_SANDBOX_API_KEY=' + secrets.token_hex(16))" > $@
 	chmod 600 $@
 
-# Plain log lines on a terminal (production logs JSON lines).
+# Plain log lines on a terminal (production logs JSON lines). The worker consumes the work's
+# queue and the watchdog's (dsar_portal/celery.py) and runs beat too.
 run: export DJANGO_LOG_FORMAT ?= plain
 run: install
 	$(PY) manage.py migrate --noinput
