@@ -7,8 +7,9 @@ case that has had the fewest windows queued in the last FAIR_SHARE_SECONDS, then
 the fewest in flight: a case just started is served first until it has caught up with the others,
 then they take turns (a newcomer can hold the others back for at most about half that time).
 
-It runs when a collection starts or is retried, each time a worker claims a window (a place has
-freed), when a try is given back, and on each watchdog run. One dispatcher works at a time (a
+It runs when a collection starts or is retried, when a worker's claim leaves half the places or
+more free (a count first, so most claims cost one query, not a dispatch), when a try is given
+back, and on each watchdog run. One dispatcher works at a time (a
 transaction-scoped lock; SQLite's immediate transactions serialise writers anyway): two would
 count the same free places. Messages are sent once the choice is committed, so a worker never
 meets a window that is not queued yet; a window whose message cannot be sent goes back to pending.
@@ -50,6 +51,17 @@ def dispatch_windows() -> int:
         )
         transaction.on_commit(lambda: send_windows(chosen))
     return len(chosen)
+
+
+def dispatch_when_low() -> int:
+    """Dispatch once no more than half of HARVEST_QUEUED_WINDOWS are queued. Each claim calls it
+    after committing, so the last claim always sees the queue as it is: it never runs dry while
+    windows wait for the dispatcher."""
+    if HarvestWindow.objects.filter(status=WindowStatus.QUEUED).count() * 2 > (
+        settings.HARVEST_QUEUED_WINDOWS
+    ):
+        return 0
+    return dispatch_windows()
 
 
 def _choose_windows() -> list[int]:

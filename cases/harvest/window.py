@@ -45,7 +45,7 @@ from netcore.errors import NetcoreError, RateLimiterUnavailable
 from netcore.models import NetcoreAccount
 from netcore.records import RECORD_FIELD_NAMES, ActivityRecord
 
-from .dispatch import WINDOW_TASK, dispatch_windows
+from .dispatch import WINDOW_TASK, dispatch_when_low, dispatch_windows
 from .heartbeat import heartbeat
 from .progress import OUTSTANDING, describe_window, harvest_progress
 
@@ -214,8 +214,8 @@ def harvest_window(
     window_id: int, *, client_for: ClientFactory = client_for, dispatch: bool = True
 ) -> str:
     """Claim, fetch and store one window; returns what happened: done, failed, retry (given
-    back for another try) or skipped. With `dispatch`, the place it leaves in the queue is
-    filled at once (off for `harvest --sync`, which has no queue)."""
+    back for another try) or skipped. With `dispatch`, the queue is topped up when the claim
+    leaves it low (off for `harvest --sync`, which has no queue)."""
     window = claim_window(window_id)
     if window is None:
         return "skipped"
@@ -223,7 +223,7 @@ def harvest_window(
     deadline = time.monotonic() + soft_limit * FETCH_SHARE
     try:
         if dispatch:
-            dispatch_windows()
+            dispatch_when_low()
         with heartbeat.keep_alive(window):
             result = client_for(window.account).fetch_window(
                 primary_key=window.primary_key,
