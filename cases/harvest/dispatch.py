@@ -37,12 +37,16 @@ FAIR_SHARE_SECONDS = 10
 DISPATCH_LOCK_KEY = 0x44_53_41_52
 
 
-def dispatch_windows() -> int:
-    """Fill the free places in the queue with pending windows, fairly; returns how many."""
+def dispatch_windows(*, wait: bool = True) -> int:
+    """Fill the free places in the queue with pending windows, fairly; returns how many. Without
+    `wait`, nothing is done while another dispatcher is at work (it fills the places)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DISPATCH_LOCK_KEY])
+                lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+                cursor.execute(f"SELECT {lock}(%s)", [DISPATCH_LOCK_KEY])
+                if not wait and not cursor.fetchone()[0]:
+                    return 0
         chosen = _choose_windows()
         if not chosen:
             return 0
@@ -54,14 +58,14 @@ def dispatch_windows() -> int:
 
 
 def dispatch_when_low() -> int:
-    """Dispatch once no more than half of HARVEST_QUEUED_WINDOWS are queued. Each claim calls it
-    after committing, so the last claim always sees the queue as it is: it never runs dry while
-    windows wait for the dispatcher."""
-    if HarvestWindow.objects.filter(status=WindowStatus.QUEUED).count() * 2 > (
-        settings.HARVEST_QUEUED_WINDOWS
-    ):
+    """Dispatch once no more than half of HARVEST_QUEUED_WINDOWS are queued, unless another
+    dispatcher is at work. Each claim calls it after committing; the claim that finds the queue
+    empty waits for any dispatcher at work and then dispatches itself, so the queue never stays
+    dry while windows wait for the dispatcher."""
+    queued = HarvestWindow.objects.filter(status=WindowStatus.QUEUED).count()
+    if queued * 2 > settings.HARVEST_QUEUED_WINDOWS:
         return 0
-    return dispatch_windows()
+    return dispatch_windows(wait=queued == 0)
 
 
 def _choose_windows() -> list[int]:
