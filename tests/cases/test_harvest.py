@@ -1,5 +1,6 @@
 """Harvest, run in-process against the sandbox over real HTTP (no broker)."""
 
+import threading
 import time
 from datetime import timedelta
 from io import StringIO
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.test import override_settings
 
 from cases.harvest import dispatch, planning, watchdog
@@ -382,3 +384,38 @@ def test_the_dispatcher_serves_a_case_started_later_first(officer, sandbox, own_
     # Its three windows are all out; the big case has every place again.
     assert small.windows.filter(status=WindowStatus.PENDING).count() == 0
     assert big.windows.filter(status=WindowStatus.QUEUED).count() == 4
+
+
+@override_settings(HARVEST_QUEUED_WINDOWS=4)
+def test_a_claim_leaves_dispatching_to_a_dispatcher_at_work_unless_the_queue_is_dry(
+    postgres, officer, sandbox, own_queue
+):
+    sandbox_account(sandbox)
+    case = two_month_case(officer)
+    planning.harvest_start(case=case, actor=officer)
+    queued = list(case.windows.filter(status=WindowStatus.QUEUED).values_list("pk", flat=True))
+    held, release = threading.Event(), threading.Event()
+
+    def another_dispatcher() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [dispatch.DISPATCH_LOCK_KEY])
+            held.set()
+            release.wait(5)
+        connection.close()
+
+    thread = threading.Thread(target=another_dispatcher)
+    thread.start()
+    held.wait(5)
+    try:
+        for window_id in queued[:2]:
+            claim_window(window_id)
+        assert dispatch.dispatch_when_low() == 0  # half the places are free: it leaves them
+        for window_id in queued[2:]:
+            claim_window(window_id)
+        threading.Timer(0.5, release.set).start()
+        began = time.monotonic()
+        assert dispatch.dispatch_when_low() == 4  # the queue is dry: it waits, then fills it
+        assert time.monotonic() - began >= 0.4
+    finally:
+        release.set()
+        thread.join()
