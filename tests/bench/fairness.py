@@ -3,7 +3,9 @@
 A 2,000-window case is started, and a 20-window case a second later, on the same workers (two
 Celery workers of four threads, the sandbox at 100 ms). Each is timed from its start to its
 "collection finished" entry, and compared with its time alone on the same workers, measured in
-the same run (the small case alone three times, the median: it lasts well under a second).
+the same run. The machine may be shared and its load drift: the large case runs alone, with the
+small one, with the small one again, then alone again (the drift cancels out in the sums), and
+the small case alone three times (the median: it lasts well under a second).
 Targets: the small case within 2x its time alone, the large one within 1.1x.
 """
 
@@ -56,10 +58,10 @@ def collect(case: Case) -> float:
     return (finished - started).total_seconds()
 
 
-def collect_together(sandbox: Sandbox) -> tuple[float, float]:
+def collect_together(sandbox: Sandbox, run: int) -> tuple[float, float]:
     """The large case, then the small one SMALL_DELAY later; both times."""
-    large = new_case(LARGE_KEYS, LARGE_WEEKS, "large-together")
-    small = new_case(1, SMALL_WEEKS, "small-together")
+    large = new_case(LARGE_KEYS, LARGE_WEEKS, f"large-together{run}")
+    small = new_case(1, SMALL_WEEKS, f"small-together{run}")
     times: dict[str, float] = {}
 
     def run_small() -> None:
@@ -93,10 +95,14 @@ def run() -> bool:
                 small_alone = statistics.median(
                     collect(new_case(1, SMALL_WEEKS, f"small-alone{n}")) for n in range(3)
                 )
-                large_alone = collect(new_case(LARGE_KEYS, LARGE_WEEKS, "large-alone"))
-                large_together, small_together = collect_together(sandbox)
+                large_alone = collect(new_case(LARGE_KEYS, LARGE_WEEKS, "large-alone1"))
+                large_together, small_together = collect_together(sandbox, 1)
+                second_large, second_small = collect_together(sandbox, 2)
+                large_alone += collect(new_case(LARGE_KEYS, LARGE_WEEKS, "large-alone2"))
             finally:
                 workers.stop_all()
+    large_together += second_large
+    small_together = (small_together + second_small) / 2
     small_ratio = small_together / small_alone
     large_ratio = large_together / large_alone
     print(
@@ -106,10 +112,10 @@ def run() -> bool:
     )
     print(
         f"small case (20 windows): alone {small_alone:.2f} s (median of 3), with the large one "
-        f"{small_together:.2f} s: {small_ratio:.2f}x (target <= {SMALL_TARGET}x)"
+        f"{small_together:.2f} s (mean of 2): {small_ratio:.2f}x (target <= {SMALL_TARGET}x)"
     )
     print(
         f"large case (2,000 windows): alone {large_alone:.2f} s, with the small one "
-        f"{large_together:.2f} s: {large_ratio:.2f}x (target <= {LARGE_TARGET}x)"
+        f"{large_together:.2f} s (two runs each): {large_ratio:.2f}x (target <= {LARGE_TARGET}x)"
     )
     return small_ratio <= SMALL_TARGET and large_ratio <= LARGE_TARGET
