@@ -1,7 +1,7 @@
 """Fairness: a big collection does not hold the workers while a small one waits.
 
 A 2,000-window case is started, and a 20-window case a second later, on the same workers (two
-Celery workers of four threads, the sandbox at 100 ms). Each is timed from its start to its
+Celery workers of four threads, the sandbox at 200 ms). Each is timed from its start to its
 "collection finished" entry, and compared with its time alone on the same workers, measured in
 the same run. The machine may be shared and its load drift: the large case runs alone, with the
 small one, with the small one again, then alone again (the drift cancels out in the sums), and
@@ -28,7 +28,7 @@ from tests.celery_workers import WorkerPool
 from tests.factories import make_case
 from tests.harvest_fixtures import SANDBOX_KEY, sandbox_account
 
-LATENCY_MS = 100
+LATENCY_MS = 200
 CONCURRENCY = 8  # two worker processes of four threads, as in the harvest benchmark
 WORKER_PROCESSES = 2
 START = date(2020, 1, 6)
