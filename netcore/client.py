@@ -3,7 +3,8 @@
 The request is the documented one: POST {base}/apiv2 with `type`, `activity` and `apikey` in the
 query and a form body `data=<JSON>` holding primary_key, channel and from/to dates (DDMMYYYY).
 Transient errors are retried with tenacity (exponential backoff with jitter, Retry-After for 429);
-permanent ones are raised at once. The API key never leaves this module except in the request.
+permanent ones are raised at once. A caller's deadline bounds a whole fetch: requests, backoff
+and waits for the rate limiter. The API key never leaves this module except in the request.
 """
 
 import json
