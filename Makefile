@@ -29,7 +29,8 @@ var/local.env: | $(VENV)/.installed
 	chmod 600 $@
 
 # Plain log lines on a terminal (production logs JSON lines); the "Sandbox" account calls the
-# local sandbox, which only a development setup may do.
+# local sandbox, which only a development setup may do. The worker consumes the work's queue and
+# the watchdog's (dsar_portal/celery.py) and runs beat too.
 run: export DJANGO_LOG_FORMAT ?= plain
 run: export NETCORE_ALLOW_CUSTOM_BASE_URL ?= true
 # The address and the first accounts' passwords come last, once the portal answers and the

@@ -192,11 +192,12 @@ if not REDIS_URL:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Each worker thread keeps a few messages in hand: windows are short, and with acks_late a
-# message held by a worker that dies goes back to the queue (or the watchdog queues it again).
-CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+# A worker takes only the messages it can start at once: the dispatcher keeps few windows queued
+# (HARVEST_QUEUED_WINDOWS), and a message waiting in one worker's hands would leave others idle.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# The queue tasks go to and workers take from (one per deployment sharing a Redis).
+# The queue tasks go to and workers take from (one per deployment sharing a Redis). The harvest
+# watchdog has a queue of its own beside it, "<this name>.watchdog" (dsar_portal/celery.py).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -326,10 +327,29 @@ NETCORE_BACKOFF_INITIAL = env.float("NETCORE_BACKOFF_INITIAL", default=1.0)
 NETCORE_BACKOFF_MAX = env.float("NETCORE_BACKOFF_MAX", default=30.0)
 NETCORE_RETRY_AFTER_MAX = env.float("NETCORE_RETRY_AFTER_MAX", default=120.0)
 
-# Harvest watchdog: a window running (or queued and never taken) longer than this is assumed lost
-# with its worker and queued again; the check runs every HARVEST_WATCHDOG_SECONDS.
-HARVEST_STALE_AFTER_SECONDS = env.int("HARVEST_STALE_AFTER_SECONDS", default=600)
-HARVEST_WATCHDOG_SECONDS = env.int("HARVEST_WATCHDOG_SECONDS", default=120)
+# Netcore: the longest a request waits for the shared rate limiter (Redis) to answer again.
+NETCORE_RATE_LIMITER_MAX_WAIT = env.float("NETCORE_RATE_LIMITER_MAX_WAIT", default=120.0)
+
+# Harvest. A worker renews the claim of each window it holds every HARVEST_HEARTBEAT_SECONDS; the
+# watchdog (every HARVEST_WATCHDOG_SECONDS) takes a claim not renewed for
+# HARVEST_STALE_AFTER_SECONDS as its worker's death and queues the window again, so a slow window
+# is never taken twice. A window is tried at most HARVEST_MAX_ATTEMPTS times (worker deaths and
+# faults of our own count; Netcore's retries are NETCORE_MAX_ATTEMPTS, within one try) before it
+# fails. HARVEST_QUEUED_WINDOWS windows at most wait in the queue, all cases together: a case
+# started later waits behind no more than these.
+HARVEST_STALE_AFTER_SECONDS = env.float("HARVEST_STALE_AFTER_SECONDS", default=180)
+HARVEST_WATCHDOG_SECONDS = env.float("HARVEST_WATCHDOG_SECONDS", default=120)
+HARVEST_HEARTBEAT_SECONDS = env.float("HARVEST_HEARTBEAT_SECONDS", default=30)
+HARVEST_MAX_ATTEMPTS = env.int("HARVEST_MAX_ATTEMPTS", default=3)
+HARVEST_QUEUED_WINDOWS = env.int("HARVEST_QUEUED_WINDOWS", default=8)
+if HARVEST_STALE_AFTER_SECONDS < 3 * HARVEST_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "HARVEST_STALE_AFTER_SECONDS must be at least three HARVEST_HEARTBEAT_SECONDS: a claim "
+        "whose heartbeat is merely late would be taken for a dead worker's and the window "
+        "fetched twice."
+    )
+if HARVEST_MAX_ATTEMPTS < 1 or HARVEST_QUEUED_WINDOWS < 1:
+    raise ImproperlyConfigured("HARVEST_MAX_ATTEMPTS and HARVEST_QUEUED_WINDOWS must be 1 or more.")
 
 # Periodic jobs (run by `celery beat`, or `celery worker --beat` on one machine).
 # Deadline reminders go to the assigned officer once a day for cases due within
@@ -373,6 +393,54 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
+
+# Time limits of the Celery tasks (seconds): at the soft limit the task is interrupted
+# (SoftTimeLimitExceeded) and records why; at the hard one its worker process is killed. Celery
+# enforces them in its prefork and solo pools only, not with `--pool threads` (make run,
+# docker-compose.yml): a window therefore also stops fetching at its soft limit in code.
+HARVEST_WINDOW_SOFT_TIME_LIMIT = env.int("HARVEST_WINDOW_SOFT_TIME_LIMIT", default=300)
+HARVEST_WINDOW_TIME_LIMIT = env.int("HARVEST_WINDOW_TIME_LIMIT", default=360)
+HARVEST_WATCHDOG_SOFT_TIME_LIMIT = env.int("HARVEST_WATCHDOG_SOFT_TIME_LIMIT", default=60)
+HARVEST_WATCHDOG_TIME_LIMIT = env.int("HARVEST_WATCHDOG_TIME_LIMIT", default=90)
+REPORT_BUILD_SOFT_TIME_LIMIT = env.int("REPORT_BUILD_SOFT_TIME_LIMIT", default=3600)
+REPORT_BUILD_TIME_LIMIT = env.int("REPORT_BUILD_TIME_LIMIT", default=3900)
+REMINDERS_SOFT_TIME_LIMIT = env.int("REMINDERS_SOFT_TIME_LIMIT", default=300)
+REMINDERS_TIME_LIMIT = env.int("REMINDERS_TIME_LIMIT", default=360)
+RETENTION_PURGE_SOFT_TIME_LIMIT = env.int("RETENTION_PURGE_SOFT_TIME_LIMIT", default=1800)
+RETENTION_PURGE_TIME_LIMIT = env.int("RETENTION_PURGE_TIME_LIMIT", default=2100)
+# Any task not named below (Celery's own defaults).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": soft, "time_limit": hard}
+    for name, soft, hard in (
+        (
+            "cases.tasks.harvest_window_task",
+            HARVEST_WINDOW_SOFT_TIME_LIMIT,
+            HARVEST_WINDOW_TIME_LIMIT,
+        ),
+        (
+            "cases.tasks.harvest_watchdog_task",
+            HARVEST_WATCHDOG_SOFT_TIME_LIMIT,
+            HARVEST_WATCHDOG_TIME_LIMIT,
+        ),
+        ("cases.tasks.report_generate_task", REPORT_BUILD_SOFT_TIME_LIMIT, REPORT_BUILD_TIME_LIMIT),
+        ("cases.tasks.deadline_reminders_task", REMINDERS_SOFT_TIME_LIMIT, REMINDERS_TIME_LIMIT),
+        (
+            "cases.tasks.retention_purge_task",
+            RETENTION_PURGE_SOFT_TIME_LIMIT,
+            RETENTION_PURGE_TIME_LIMIT,
+        ),
+    )
+}
+for _name, _limits in {
+    "*": {"soft_time_limit": CELERY_TASK_SOFT_TIME_LIMIT, "time_limit": CELERY_TASK_TIME_LIMIT},
+    **CELERY_TASK_ANNOTATIONS,
+}.items():
+    if not 0 < _limits["soft_time_limit"] < _limits["time_limit"]:
+        raise ImproperlyConfigured(
+            f"{_name}: the soft time limit must be positive and below the hard one ({_limits})."
+        )
 
 # Reports: events per rendered part (smaller uses less memory, larger has less overhead), worker
 # processes that render parts side by side, the largest PDF sent as an email attachment (bytes;

@@ -3,7 +3,8 @@
 The request is the documented one: POST {base}/apiv2 with `type`, `activity` and `apikey` in the
 query and a form body `data=<JSON>` holding primary_key, channel and from/to dates (DDMMYYYY).
 Transient errors are retried with tenacity (exponential backoff with jitter, Retry-After for 429);
-permanent ones are raised at once. The API key never leaves this module except in the request, and
+permanent ones are raised at once. A caller's deadline bounds a whole fetch: requests, backoff
+and waits for the rate limiter. The API key never leaves this module except in the request, and
 the request goes only to an allowed address (netcore.endpoints) that the key was entered for;
 redirects are never followed. Error messages are classified causes; what the server wrote goes to
 the log only (key and primary key masked).
@@ -13,6 +14,7 @@ import json
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -168,23 +170,42 @@ class NetcoreClient:
     # Public API
 
     def fetch_window(
-        self, *, primary_key: str, channel: str, start: date, end: date
+        self,
+        *,
+        primary_key: str,
+        channel: str,
+        start: date,
+        end: date,
+        deadline: float | None = None,
     ) -> WindowResult:
         """Fetch one window (start..end inclusive, at most 7 days) of one primary key's activity.
 
         Retries transient errors up to max_attempts; raises a TransientError when they are
         exhausted and a PermanentError at once. Raises ValueError for a malformed window.
+        `deadline` (time.monotonic()) bounds the whole call: no request, wait for the rate
+        limiter or backoff reaches past it; when it comes, the last error is raised.
         """
         self._validate_window(primary_key=primary_key, channel=channel, start=start, end=end)
+
+        def past_deadline(retry_state: tenacity.RetryCallState) -> bool:
+            return deadline is not None and (
+                time.monotonic() + retry_state.upcoming_sleep >= deadline
+            )
+
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_attempts),
+            stop=tenacity.stop_after_attempt(self.max_attempts) | past_deadline,
             wait=self._wait,
             retry=tenacity.retry_if_exception_type(TransientError),
             before_sleep=self._log_retry,
             reraise=True,
         )
         return retrying(
-            self._attempt, primary_key=primary_key, channel=channel, start=start, end=end
+            self._attempt,
+            primary_key=primary_key,
+            channel=channel,
+            start=start,
+            end=end,
+            deadline=deadline,
         )
 
     def check(self) -> CheckResult:
@@ -214,7 +235,15 @@ class NetcoreClient:
         if (end - start).days + 1 > MAX_WINDOW_DAYS:
             raise ValueError(f"window {start}..{end} is longer than {MAX_WINDOW_DAYS} days")
 
-    def _attempt(self, *, primary_key: str, channel: str, start: date, end: date) -> WindowResult:
+    def _attempt(
+        self,
+        *,
+        primary_key: str,
+        channel: str,
+        start: date,
+        end: date,
+        deadline: float | None = None,
+    ) -> WindowResult:
         data = json.dumps(
             {
                 "primary_key": primary_key,
@@ -224,8 +253,8 @@ class NetcoreClient:
             },
             ensure_ascii=False,
         )
-        self.rate_limiter.acquire(self._limiter_key, self.max_rps)
-        response, error = self._post(data)
+        self.rate_limiter.acquire(self._limiter_key, self.max_rps, deadline=deadline)
+        response, error = self._post(data, self._timeout_before(deadline))
         if error is not None:
             raise error
         result = self._parse(response, primary_key)
@@ -241,7 +270,22 @@ class NetcoreClient:
         )
         return result
 
-    def _post(self, data: str) -> tuple[requests.Response | None, NetcoreError | None]:
+    def _timeout_before(self, deadline: float | None) -> float | tuple[float, float]:
+        """The request's (connect, read) timeout, cut short so it ends by `deadline`."""
+        if deadline is None:
+            return self.timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RequestTimeout(
+                f"no time left before the deadline for a request to {self.base_url} "
+                f"(account {self.account_name!r})"
+            )
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2
+        return (min(connect, left), min(read, left))
+
+    def _post(
+        self, data: str, timeout: float | tuple[float, float]
+    ) -> tuple[requests.Response | None, NetcoreError | None]:
         # The error is built here and raised by the caller, outside this except block, so it
         # carries no __context__ holding requests' exception (whose text has the URL and key).
         url = f"{self.base_url}/apiv2"
@@ -253,7 +297,7 @@ class NetcoreClient:
                 url,
                 params=params,
                 data={"data": data},
-                timeout=self.timeout,
+                timeout=timeout,
                 # The key and the primary key go to the account's address and nowhere else.
                 allow_redirects=False,
             )

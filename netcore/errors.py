@@ -1,10 +1,12 @@
 """Typed errors of the Netcore client, each with its cause in the message.
 
 Transient errors (the server or the network failed this time) are retried; permanent errors (the
-request itself is wrong, or the key is) are not. The client masks the API key in every message
-before raising, and never chains the exceptions of requests, whose messages hold the URL. Messages
-are classified causes written by the client (status codes, kinds of failure), never text from the
-server's answer: they are shown to officers and auditors as a window's cause.
+request itself is wrong, or the key is) are not. RateLimiterUnavailable is neither: our own Redis
+failed, and the rate limiter waits for it instead of spending Netcore attempts. The client masks
+the API key in every message before raising, and never chains the exceptions of requests, whose
+messages hold the URL. Messages are classified causes written by the client (status codes, kinds
+of failure), never text from the server's answer: they are shown to officers and auditors as a
+window's cause.
 """
 
 
@@ -44,8 +46,10 @@ class BadResponse(TransientError):
     """The body was truncated, not JSON or not decodable: most often a broken transfer."""
 
 
-class RateLimiterUnavailable(TransientError):
-    """The shared rate limiter (Redis) could not be asked for a slot."""
+class RateLimiterUnavailable(NetcoreError):
+    """The shared rate limiter (Redis) could not be asked for a slot, for as long as the caller
+    could wait. Our own part failed, not Netcore: the client does not spend its Netcore
+    attempts on it (the limiter has already waited for Redis to come back)."""
 
 
 class PermanentError(NetcoreError):

@@ -4,8 +4,13 @@ Each caller reserves the next free slot on a schedule spaced 1/rate seconds apar
 burst) and sleeps until its slot outside any lock, so callers never wait on each other beyond the
 rate itself. With settings.REDIS_URL the schedule lives in Redis, updated by one Lua script (Redis
 time, so clocks of different machines do not matter); without it, in this process.
+
+When Redis does not answer, the caller waits for it to come back (polling with backoff) until its
+deadline or NETCORE_RATE_LIMITER_MAX_WAIT seconds, whichever is sooner, and only then raises
+RateLimiterUnavailable: an outage of our own Redis delays requests, it never sends one unlimited.
 """
 
+import logging
 import threading
 import time
 from functools import cache
@@ -15,6 +20,11 @@ import redis
 from django.conf import settings
 
 from netcore.errors import RateLimiterUnavailable
+
+logger = logging.getLogger(__name__)
+# Pauses between asks while Redis is away: short at first, since most outages are restarts.
+OUTAGE_PAUSE_INITIAL = 0.1
+OUTAGE_PAUSE_MAX = 2.0
 
 # Reserve a slot: returns how many microseconds the caller must wait for it.
 _RESERVE_SCRIPT = """
@@ -30,8 +40,11 @@ return string.format('%.0f', slot - now)
 
 
 class RateLimiter(Protocol):
-    def acquire(self, key: str, rate: float) -> None:
-        """Block until the caller may send one request under `rate` requests per second."""
+    def acquire(self, key: str, rate: float, *, deadline: float | None = None) -> None:
+        """Block until the caller may send one request under `rate` requests per second.
+
+        `deadline` (time.monotonic()) bounds how long an unavailable limiter is waited for.
+        """
 
 
 class LocalRateLimiter:
@@ -50,7 +63,7 @@ class LocalRateLimiter:
             self._next_free[key] = slot + interval
         return slot - now
 
-    def acquire(self, key: str, rate: float) -> None:
+    def acquire(self, key: str, rate: float, *, deadline: float | None = None) -> None:
         wait = self.reserve(key, rate)
         if wait > 0:
             time.sleep(wait)
@@ -73,8 +86,30 @@ class RedisRateLimiter:
             raise RateLimiterUnavailable(f"rate limiter (Redis) unavailable: {exc}") from None
         return wait_us / 1_000_000
 
-    def acquire(self, key: str, rate: float) -> None:
-        wait = self.reserve(key, rate)
+    def acquire(self, key: str, rate: float, *, deadline: float | None = None) -> None:
+        started = time.monotonic()
+        give_up = started + settings.NETCORE_RATE_LIMITER_MAX_WAIT
+        if deadline is not None:
+            give_up = min(give_up, deadline)
+        pause = OUTAGE_PAUSE_INITIAL
+        while True:
+            try:
+                wait = self.reserve(key, rate)
+                break
+            except RateLimiterUnavailable as exc:
+                left = give_up - time.monotonic()
+                if left <= 0:
+                    raise RateLimiterUnavailable(
+                        f"{exc} (waited {time.monotonic() - started:.0f} s for it)"
+                    ) from None
+                if pause == OUTAGE_PAUSE_INITIAL:
+                    logger.warning("%s; waiting up to %.0f s for it", exc, left)
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, OUTAGE_PAUSE_MAX)
+        if pause != OUTAGE_PAUSE_INITIAL:
+            logger.warning(
+                "rate limiter (Redis) answers again after %.1f s", time.monotonic() - started
+            )
         if wait > 0:
             time.sleep(wait)
 

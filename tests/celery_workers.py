@@ -31,7 +31,8 @@ def test_database_url() -> str:
 
 
 class WorkerPool:
-    """Starts and stops worker processes that consume one queue private to a test."""
+    """Starts and stops worker processes that consume queues private to a test: a default queue
+    of its own (set here too, for the tasks this process sends) and its watchdog queue."""
 
     def __init__(self, log_dir: Path) -> None:
         self.queue = f"test-{uuid.uuid4().hex[:12]}"
@@ -39,6 +40,33 @@ class WorkerPool:
         self.processes: list[subprocess.Popen] = []
         self._previous_queue = app.conf.task_default_queue
         app.conf.task_default_queue = self.queue
+
+    def environment(self, env: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment of this pool's processes, with `env` on top."""
+        return {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            # Its queues: this one and its watchdog queue (as production workers, no -Q).
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "NETCORE_BACKOFF_INITIAL": "0.01",
+            "NETCORE_BACKOFF_MAX": "0.05",
+            **(env or {}),
+        }
+
+    def manage(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run `manage.py ARGS` as the workers would see it (their database, broker, queue)."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self.environment(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)}:\n{result.stdout}{result.stderr}")
+        return result.stdout
 
     def start(self, *, concurrency: int = 4, env: dict[str, str] | None = None) -> subprocess.Popen:
         name = f"w{len(self.processes) + 1}-{self.queue}"
@@ -51,8 +79,6 @@ class WorkerPool:
                 "-A",
                 "dsar_portal",
                 "worker",
-                "-Q",
-                self.queue,
                 "-n",
                 f"{name}@%h",
                 "--pool",
@@ -66,13 +92,7 @@ class WorkerPool:
                 "INFO",
             ],
             cwd=BASE_DIR,
-            env={
-                **os.environ,
-                "DATABASE_URL": test_database_url(),
-                "NETCORE_BACKOFF_INITIAL": "0.01",
-                "NETCORE_BACKOFF_MAX": "0.05",
-                **(env or {}),
-            },
+            env=self.environment(env),
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -1,10 +1,44 @@
+import contextlib
 import os
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.core.files.storage import storages
+from django.db.models import FileField
 
+from dsar_portal.celery import app
 from tests.factories import OfficerFactory, UserFactory
+from tests.private_redis import PrivateRedis
+
+
+@contextlib.contextmanager
+def queue_of_its_own(label: str):
+    """Tasks sent meanwhile go to a new queue, emptied at the end (no worker takes them)."""
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue = f"test-{label}-{uuid.uuid4().hex[:12]}"
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        with app.connection_for_write() as broker, contextlib.suppress(broker.channel_errors):
+            broker.default_channel.queue_purge(queue)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def unconsumed_queue():
+    """Tasks sent by tests without workers never reach a queue a real worker takes from."""
+    with queue_of_its_own("unconsumed") as queue:
+        yield queue
+
+
+@pytest.fixture
+def own_queue():
+    """An empty queue of the test's own for the tasks it sends (none is run)."""
+    with queue_of_its_own("own") as queue:
+        yield queue
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +109,36 @@ def pytest_terminal_summary(terminalreporter):
     if fresh:
         terminalreporter.write_sep("-", "screenshots")
         terminalreporter.write_line(f"{len(fresh)} screenshots of the working day in {SCREENSHOTS}")
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own (stop() and start() it); stopped afterwards."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_storage(tmp_path, settings, monkeypatch):
+    """Reports (and their exports) go to a private folder of the test's own, never under a served
+    URL; worker processes the test starts need PRIVATE_STORAGE_ROOT set to it."""
+    folder = tmp_path / "private"
+    root = Path(settings.PRIVATE_STORAGE_ROOT).resolve()
+    settings.PRIVATE_STORAGE_ROOT = folder
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": folder, "base_url": None},
+        },
+    }
+    # The file fields took their storage when the models loaded: every one storing under the
+    # private root (report versions, their exports, delivery copies) now stores in the folder.
+    private = storages["private"]
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, FileField) and Path(field.storage.location).resolve() == root:
+                monkeypatch.setattr(field, "storage", private)
+    return folder

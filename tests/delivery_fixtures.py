@@ -20,14 +20,6 @@ DPO_EMAIL = "dpo@acme-marketing.co.uk"
 CONTROLLER = "Acme Marketing Ltd"
 
 
-def use_private_dir(monkeypatch, folder) -> None:
-    """Reports (and delivery copies) go to `folder` in this process."""
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(folder))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-
-
 def dpo_profile() -> OrganisationProfile:
     profile = OrganisationProfile.load()
     profile.controller_name, profile.dpo_email = CONTROLLER, DPO_EMAIL

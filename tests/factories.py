@@ -1,13 +1,25 @@
+import hashlib
 import importlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from cases.models import Case
-from cases.services import case_create
+from cases.models import (
+    ActivityEvent,
+    Case,
+    HarvestWindow,
+    Report,
+    ReportStatus,
+    WindowFailure,
+    WindowStatus,
+)
+from cases.services import case_change_status, case_create
+from netcore.models import NetcoreAccount
+from netcore.services import account_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -65,7 +77,7 @@ def d(text: str) -> date:
     return date.fromisoformat(text)
 
 
-# Collected data for report tests: an account, windows and events made directly (no harvest).
+# Collected data made directly (no harvest): an account, windows, events and report versions.
 
 EVENT_DEFAULTS = {
     "activity": "open",
@@ -79,77 +91,145 @@ EVENT_DEFAULTS = {
 }
 
 
-def make_account(name: str = "Netcore EU", region: str = "eu"):
-    from netcore.models import NetcoreAccount
-    from netcore.services import account_create
-
+def make_account(name: str = "Netcore EU", region: str = "eu") -> NetcoreAccount:
     existing = NetcoreAccount.objects.filter(name=name).first()
     return existing or account_create(name=name, region=region, api_key="test-key-0123456789")
 
 
-def make_window(case, *, account=None, channel="email", start=None, end=None, status="done"):
-    from cases.models import HarvestWindow
+class HarvestWindowFactory(factory.django.DjangoModelFactory):
+    """A window of `case` (required), done by default, over the case's whole range."""
 
-    return HarvestWindow.objects.create(
+    class Meta:
+        model = HarvestWindow
+
+    account = factory.LazyFunction(make_account)
+    primary_key = factory.LazyAttribute(lambda window: window.case.primary_keys[0])
+    channel = "email"
+    start = factory.LazyAttribute(lambda window: window.case.search_from)
+    end = factory.LazyAttribute(lambda window: window.case.search_to)
+    status = WindowStatus.DONE
+    attempts = 1
+    tries = 1
+    failure = factory.LazyAttribute(
+        lambda window: WindowFailure.NETCORE if window.status == WindowStatus.FAILED else ""
+    )
+    last_error = factory.LazyAttribute(
+        lambda window: (
+            "ServerError: HTTP 503 from Netcore" if window.status == WindowStatus.FAILED else ""
+        )
+    )
+
+
+class ActivityEventFactory(factory.django.DjangoModelFactory):
+    """An event of `window` (required), as Netcore reported it: `raw` holds the same fields."""
+
+    class Meta:
+        model = ActivityEvent
+
+    case = factory.LazyAttribute(lambda event: event.window.case)
+    position = factory.LazyAttribute(lambda event: event.window.events.count())
+    channel = factory.LazyAttribute(lambda event: event.window.channel)
+    activity = EVENT_DEFAULTS["activity"]
+    occurred_at = factory.LazyAttribute(
+        lambda event: (
+            datetime.combine(event.window.start, datetime.min.time(), tzinfo=UTC)
+            + timedelta(minutes=event.position)
+        )
+    )
+    activity_date_raw = factory.LazyAttribute(
+        lambda event: (
+            event.occurred_at.strftime("%d %b %Y @%I:%M%p") if event.occurred_at else "unknown"
+        )
+    )
+    message_id = EVENT_DEFAULTS["message_id"]
+    message_name = EVENT_DEFAULTS["message_name"]
+    ip = EVENT_DEFAULTS["ip"]
+    device = EVENT_DEFAULTS["device"]
+    os = EVENT_DEFAULTS["os"]
+    browser = EVENT_DEFAULTS["browser"]
+    link = EVENT_DEFAULTS["link"]
+    raw = factory.LazyAttribute(
+        lambda event: {
+            "activity": event.activity,
+            "message_id": event.message_id,
+            "msg_name": event.message_name,
+            "activity_date": event.activity_date_raw,
+            "ip": event.ip,
+            "device": event.device,
+            "os": event.os,
+            "browser": event.browser,
+            **({"link": event.link} if event.link else {}),
+            **event.extra,
+        }
+    )
+
+    class Params:
+        extra: dict = {}  # fields Netcore sent that we do not know, kept in `raw`
+
+
+STAND_IN_FILES = {
+    "file": b"%PDF-1.7 stand-in",
+    "json_file": b"[]",
+    "csv_file": b"channel,activity\n",
+}
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A ready version of `case`'s report (required) with small stand-in files in the private
+    storage (use the `private_storage` fixture); the renderer has its own tests."""
+
+    class Meta:
+        model = Report
+        skip_postgeneration_save = True
+
+    version = factory.LazyAttribute(lambda report: report.case.reports.count() + 1)
+    status = ReportStatus.READY
+    # Recorded as a build records them: the files are served and sent only as they were made.
+    sha256 = hashlib.sha256(STAND_IN_FILES["file"]).hexdigest()
+    json_sha256 = hashlib.sha256(STAND_IN_FILES["json_file"]).hexdigest()
+    csv_sha256 = hashlib.sha256(STAND_IN_FILES["csv_file"]).hexdigest()
+    size = len(STAND_IN_FILES["file"])
+    pages = 1
+
+    @factory.post_generation
+    def files(report, create, extracted, **kwargs):
+        if not create:
+            return
+        names = {"file": report.filename, "json_file": "events.json", "csv_file": "events.csv"}
+        for field, data in STAND_IN_FILES.items():
+            getattr(report, field).save(names[field], ContentFile(data), save=False)
+        report.save()
+
+
+def make_window(case, *, account=None, channel="email", start=None, end=None, status="done"):
+    return HarvestWindowFactory(
         case=case,
         account=account or make_account(),
-        primary_key=case.primary_keys[0],
         channel=channel,
         start=start or case.search_from,
         end=end or case.search_to,
         status=status,
-        attempts=1,
-        last_error="HTTP 503 from Netcore" if status == "failed" else "",
     )
 
 
 def make_events(window, count: int = 0, *, specs: list[dict] | None = None, start=None):
     """`count` events a minute apart from `start` (or one per dict in `specs`, over defaults)."""
-    from datetime import UTC, datetime
-
-    from cases.models import ActivityEvent
-
     start = start or datetime.combine(window.start, datetime.min.time(), tzinfo=UTC)
     specs = specs if specs is not None else [{} for _ in range(count)]
     first = window.events.count()
-    events = []
-    for i, spec in enumerate(specs):
-        values = {**EVENT_DEFAULTS, **spec}
-        extra = values.pop("extra", {})
-        occurred_at = values.pop("occurred_at", start + timedelta(minutes=first + i))
-        reported = occurred_at.strftime("%d %b %Y @%I:%M%p") if occurred_at else "unknown"
-        raw = {
-            "activity": values["activity"],
-            "message_id": values["message_id"],
-            "msg_name": values["message_name"],
-            "activity_date": reported,
-            "ip": values["ip"],
-            "device": values["device"],
-            "os": values["os"],
-            "browser": values["browser"],
-            **({"link": values["link"]} if values["link"] else {}),
-            **extra,
-        }
-        events.append(
-            ActivityEvent(
-                case=window.case,
-                window=window,
-                position=first + i,
-                channel=window.channel,
-                occurred_at=occurred_at,
-                activity_date_raw=raw["activity_date"],
-                raw=raw,
-                **values,
-            )
+    return [
+        ActivityEventFactory(
+            window=window,
+            position=first + i,
+            **{"occurred_at": start + timedelta(minutes=first + i), **spec},
         )
-    return ActivityEvent.objects.bulk_create(events, batch_size=2000)
+        for i, spec in enumerate(specs)
+    ]
 
 
 def make_collected_case(*, events: int = 5, failed_windows: int = 0, actor=None, **overrides):
     """A case whose collection finished: one done email window with `events` events, and
     `failed_windows` failed ones (the case is then "collection incomplete")."""
-    from cases.services import case_change_status
-
     case = make_case(actor=actor, **overrides)
     window = make_window(case)
     make_events(window, events)

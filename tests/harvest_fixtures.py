@@ -1,11 +1,15 @@
-"""Shared pieces for harvest tests: a sandbox, an account pointing at it, expected events."""
+"""Shared pieces for harvest tests: a sandbox, an account pointing at it, expected events, and
+waiting for a collection to end."""
 
+import time
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
+from cases.models import Case, WindowStatus
 from netcore.models import NetcoreAccount
 from netcore.sandbox import Sandbox
 from netcore.services import account_create
+from tests.factories import make_case
 
 SANDBOX_KEY = "sandbox-key-0123456789"
 
@@ -33,6 +37,42 @@ def event_counts(case) -> dict[str, int]:
 
 def d(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def wait_for(condition, *, timeout: float, every: float = 0.2, on_tick=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if on_tick:
+            on_tick()
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
+def collection_over(case) -> bool:
+    return Case.objects.get(pk=case.pk).status != "collecting"
+
+
+def case_over(officer, days: int, keys=("ana@example.com",)):
+    start = d("2025-01-01")
+    return make_case(
+        actor=officer,
+        primary_keys=list(keys),
+        channels=["email", "sms"],
+        search_from=start,
+        search_to=start + timedelta(days=days - 1),
+    )
+
+
+def assert_exact(case, sandbox) -> None:
+    case.refresh_from_db()
+    assert case.status == "collected"
+    assert event_counts(case) == expected_counts(sandbox, case)
+    assert case.windows.exclude(status=WindowStatus.DONE).count() == 0
+    # Each run (start or retry) of the collection finishes exactly once.
+    runs = case.audit_entries.filter(action__in=["collection_started", "collection_retried"])
+    assert case.audit_entries.filter(action="collection_finished").count() == runs.count()
 
 
 __all__ = ["SANDBOX_KEY", "NetcoreAccount", "expected_counts", "sandbox_account"]

@@ -1,6 +1,8 @@
 """Planning a case's collection: one HarvestWindow per (account, primary key, channel, window),
-queued once the plan is committed. Re-planning keeps the windows the new plan still has. A plan
-is never larger than CASE_MAX_WINDOWS windows (checked at intake, on edit and at start)."""
+handed to the dispatcher once the plan is committed. Re-planning keeps the windows the new plan
+still has. Failed windows return to pending only here: a new plan, or the officer's retry, each
+audited, and each starts the windows' count of tries again. A plan is never larger than
+CASE_MAX_WINDOWS windows (checked at intake, on edit and at start)."""
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -17,8 +19,8 @@ from cases.workflow import CaseStatus, check_transition
 from netcore.models import NetcoreAccount
 from netcore.windows import count_windows, split_into_windows
 
+from .dispatch import dispatch_windows
 from .progress import describe_window
-from .window import enqueue_windows
 
 # Statuses from which an officer may start (or restart) the whole collection.
 HARVESTABLE = frozenset(
@@ -60,6 +62,10 @@ def check_plan_size(
             "days or fewer primary keys, or split the request into several cases."
         )
     return size
+
+
+# A window planned again: waiting for the dispatcher, with a fresh count of tries.
+AGAIN = {"status": WindowStatus.PENDING, "tries": 0, "failure": "", "last_error": ""}
 
 
 def plan_windows(case: Case, accounts: Iterable[NetcoreAccount]) -> list[HarvestWindow]:
@@ -119,12 +125,8 @@ def harvest_start(*, case: Case, actor, enqueue: bool = True) -> list[HarvestWin
     if existing:
         HarvestWindow.objects.filter(pk__in=[w.pk for w in existing.values()]).delete()
     now = timezone.now()
-    for window in new:
-        window.queued_at = now
     HarvestWindow.objects.bulk_create(new, batch_size=500)
-    HarvestWindow.objects.filter(pk__in=keep_ids).update(
-        status=WindowStatus.PENDING, last_error="", queued_at=now
-    )
+    HarvestWindow.objects.filter(pk__in=keep_ids).update(**AGAIN)
     windows = list(case.windows.order_by("pk"))
     previous = case.status
     check_transition(previous, CaseStatus.COLLECTING)
@@ -144,21 +146,19 @@ def harvest_start(*, case: Case, actor, enqueue: bool = True) -> list[HarvestWin
         },
     )
     if enqueue:
-        enqueue_windows([w.pk for w in windows])
+        transaction.on_commit(dispatch_windows)
     return windows
 
 
 @transaction.atomic
 def harvest_retry_failed(*, case: Case, actor, enqueue: bool = True) -> list[HarvestWindow]:
-    """Queue the failed windows of a case again."""
+    """Queue the failed windows of a case again (audited)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     failed = list(case.windows.filter(status=WindowStatus.FAILED).order_by("pk"))
     if not failed:
         raise CaseRuleError("No failed windows to retry.")
     now = timezone.now()
-    HarvestWindow.objects.filter(pk__in=[w.pk for w in failed]).update(
-        status=WindowStatus.PENDING, queued_at=now
-    )
+    HarvestWindow.objects.filter(pk__in=[w.pk for w in failed]).update(**AGAIN)
     if case.status != CaseStatus.COLLECTING:
         check_transition(case.status, CaseStatus.COLLECTING)
         Case.objects.filter(pk=case.pk).update(status=CaseStatus.COLLECTING, updated_at=now)
@@ -169,5 +169,5 @@ def harvest_retry_failed(*, case: Case, actor, enqueue: bool = True) -> list[Har
         details={"from_status": case.status, "windows": [describe_window(w) for w in failed]},
     )
     if enqueue:
-        enqueue_windows([w.pk for w in failed])
+        transaction.on_commit(dispatch_windows)
     return failed

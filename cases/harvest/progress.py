@@ -1,17 +1,19 @@
 """Where a case's collection stands: windows by status, failures with their causes, events.
 
-For the case page and the progress answer, failed windows come a page at a time, so what they
-cost does not grow with the size of the plan.
+One query for the counts and events; the failed windows are read only when there are some, and a
+page of them at a time when the caller asks for a page (the case page and the progress answer cost
+the same whatever the size of the plan).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from cases.models import Case, HarvestWindow, WindowStatus
 
-OUTSTANDING = (WindowStatus.PENDING, WindowStatus.RUNNING)
+# Windows not finished yet: waiting for the dispatcher, in the queue, or claimed by a worker.
+OUTSTANDING = (WindowStatus.PENDING, WindowStatus.QUEUED, WindowStatus.RUNNING)
 FAILED_PER_PAGE = 20
 
 
@@ -24,7 +26,7 @@ class HarvestProgress:
     total: int
     done: int
     running: int
-    pending: int
+    waiting: int
     failed: Sequence[HarvestWindow]  # every failed window, or one page of them
     events_per_channel: dict[str, int]
     failed_count: int = 0
@@ -46,42 +48,43 @@ def harvest_progress(case: Case, *, failed_page: int | str | None = None) -> Har
     With `failed_page` (a page number, as typed in a URL), only that page of the failed windows
     is loaded; without it, all of them.
     """
-    by_status = dict(
-        case.windows.order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
+    done = Q(status=WindowStatus.DONE)
+    counts = case.windows.order_by().aggregate(
+        total=Count("id"),
+        done=Count("id", filter=done),
+        running=Count("id", filter=Q(status=WindowStatus.RUNNING)),
+        waiting=Count("id", filter=Q(status__in=(WindowStatus.PENDING, WindowStatus.QUEUED))),
+        failed=Count("id", filter=Q(status=WindowStatus.FAILED)),
+        **{
+            f"events_{channel}": Sum("event_count", filter=done & Q(channel=channel), default=0)
+            for channel in case.channels
+        },
     )
-    events = dict(
-        case.windows.order_by()
-        .filter(status=WindowStatus.DONE)
-        .values_list("channel")
-        .annotate(n=Sum("event_count"))
-        .values_list("channel", "n")
-    )
-    failed_count = by_status.get(WindowStatus.FAILED, 0)
-    failed = (
-        case.windows.filter(status=WindowStatus.FAILED)
-        .select_related("account")
-        .order_by("channel", "start", "pk")
-    )
+    failed_count = counts["failed"]
     pages = max(1, -(-failed_count // FAILED_PER_PAGE))
     page = 1
-    if failed_page is None:
-        failed = list(failed)
-    else:
-        try:
-            page = min(max(int(failed_page), 1), pages)
-        except (TypeError, ValueError):
-            page = 1
-        failed = list(failed[(page - 1) * FAILED_PER_PAGE : page * FAILED_PER_PAGE])
+    failed: list[HarvestWindow] = []
+    if failed_count:
+        windows = (
+            case.windows.filter(status=WindowStatus.FAILED)
+            .select_related("account")
+            .order_by("channel", "start", "pk")
+        )
+        if failed_page is None:
+            failed = list(windows)
+        else:
+            try:
+                page = min(max(int(failed_page), 1), pages)
+            except (TypeError, ValueError):
+                page = 1
+            failed = list(windows[(page - 1) * FAILED_PER_PAGE : page * FAILED_PER_PAGE])
     return HarvestProgress(
-        total=sum(by_status.values()),
-        done=by_status.get(WindowStatus.DONE, 0),
-        running=by_status.get(WindowStatus.RUNNING, 0),
-        pending=by_status.get(WindowStatus.PENDING, 0),
+        total=counts["total"],
+        done=counts["done"],
+        running=counts["running"],
+        waiting=counts["waiting"],
         failed=failed,
-        events_per_channel={channel: events.get(channel, 0) for channel in case.channels},
+        events_per_channel={channel: counts[f"events_{channel}"] for channel in case.channels},
         failed_count=failed_count,
         failed_page=page,
         failed_pages=pages,

@@ -2,9 +2,17 @@
 
 `harvest_window` claims a window with a compare-and-set, fetches it and, in one transaction,
 replaces the window's events and marks it done, so a retry or a re-run never double-counts and a
-crash never leaves half a window. `attempts` is the claim's fencing token: only the latest claim
-may store. When the last window of a case finishes, the case moves exactly once to collected or
-collection incomplete.
+crash never leaves half a window. Only a queued window of a collecting case can be claimed: a late
+or duplicate message for a window that is running, done or failed, or whose case has moved on,
+does nothing. `attempts` is the claim's fencing token: only the latest claim may store.
+
+Every try ends in one of three ways: done; failed, with a classified cause (`WindowFailure`);
+or, for a fault of our own (database, rate limiter, time limit), given back to the dispatcher
+for another try, until the window has had HARVEST_MAX_ATTEMPTS tries (worker deaths, found by
+the watchdog, count too). The fetch stops at a deadline in code (90% of
+HARVEST_WINDOW_SOFT_TIME_LIMIT), since a thread pool does not enforce Celery's time limits.
+When the last window of a case finishes, the case moves exactly once to collected or collection
+incomplete.
 """
 
 import json
@@ -12,36 +20,53 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from celery import shared_task
-from django.db import connection, transaction
-from django.db.models import F
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from cases.audit import audit_append
-from cases.models import ActivityEvent, AuditAction, Case, HarvestWindow, WindowStatus
+from cases.models import (
+    ActivityEvent,
+    AuditAction,
+    Case,
+    HarvestWindow,
+    WindowFailure,
+    WindowStatus,
+)
 from cases.workflow import CaseStatus, check_transition
 from netcore.client import NetcoreClient
-from netcore.errors import NetcoreError
+from netcore.errors import NetcoreError, RateLimiterUnavailable
 from netcore.models import NetcoreAccount
 from netcore.records import RECORD_FIELD_NAMES, ActivityRecord
 
+from .dispatch import WINDOW_TASK, dispatch_when_low, dispatch_windows
+from .heartbeat import heartbeat
 from .progress import OUTSTANDING, describe_window, harvest_progress
 
 logger = logging.getLogger(__name__)
+# The share of the soft time limit spent fetching; the rest is for storing the events.
+FETCH_SHARE = 0.9
 
 
 def claim_window(window_id: int) -> HarvestWindow | None:
-    """Take a pending or failed window (compare-and-set); None if another worker has it or it is
-    done."""
+    """Take a queued window of a collecting case (compare-and-set); None if it is not queued
+    (another worker has it, it is done or failed) or its case is no longer collecting."""
+    now = timezone.now()
+    collecting = Case.objects.filter(pk=OuterRef("case_id"), status=CaseStatus.COLLECTING)
     claimed = HarvestWindow.objects.filter(
-        pk=window_id, status__in=(WindowStatus.PENDING, WindowStatus.FAILED)
+        Exists(collecting), pk=window_id, status=WindowStatus.QUEUED
     ).update(
         status=WindowStatus.RUNNING,
         attempts=F("attempts") + 1,
-        started_at=timezone.now(),
-        last_error="",
+        tries=F("tries") + 1,
+        started_at=now,
+        heartbeat_at=now,
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )
     if not claimed:
@@ -90,7 +115,11 @@ def insert_events(window: HarvestWindow, records: list[ActivityRecord]) -> None:
     rows = _event_rows(window, records)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The driver's own cursor: its errors are turned into Django's, like any query's.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return
@@ -107,12 +136,11 @@ def store_window(window: HarvestWindow, records: list[ActivityRecord], warnings:
     """
     with transaction.atomic():
         # Marking it done first both checks the claim and locks the row until commit.
-        owned = HarvestWindow.objects.filter(
-            pk=window.pk, status=WindowStatus.RUNNING, attempts=window.attempts
-        ).update(
+        owned = _claim_of(window).update(
             status=WindowStatus.DONE,
             event_count=len(records),
             warning_count=len(warnings),
+            failure="",
             last_error="; ".join(warnings)[:2000],
             finished_at=timezone.now(),
         )
@@ -125,12 +153,41 @@ def store_window(window: HarvestWindow, records: list[ActivityRecord], warnings:
     return True
 
 
-def fail_window(window: HarvestWindow, cause: str) -> bool:
+def fail_window(window: HarvestWindow, failure: WindowFailure, cause: str) -> bool:
     """Mark the window failed with its cause, unless a newer claim owns it."""
-    updated = HarvestWindow.objects.filter(
-        pk=window.pk, status=WindowStatus.RUNNING, attempts=window.attempts
-    ).update(status=WindowStatus.FAILED, last_error=cause[:2000], finished_at=timezone.now())
+    updated = _claim_of(window).update(
+        status=WindowStatus.FAILED,
+        failure=failure,
+        last_error=cause[:2000],
+        finished_at=timezone.now(),
+    )
     return bool(updated)
+
+
+def give_back(window: HarvestWindow, failure: WindowFailure, cause: str) -> str:
+    """A try that a fault of our own cut short: the window goes back to pending for another
+    try, or fails once it has had HARVEST_MAX_ATTEMPTS. Returns "retry", "failed" or "skipped"
+    (a newer claim owns it, or the database cannot be reached: the watchdog will find the claim
+    stale)."""
+    tries = window.tries
+    try:
+        if tries >= settings.HARVEST_MAX_ATTEMPTS:
+            failed = fail_window(window, failure, f"{cause} (after {tries} tries)")
+            return "failed" if failed else "skipped"
+        retried = _claim_of(window).update(
+            status=WindowStatus.PENDING, failure=failure, last_error=cause[:2000]
+        )
+    except DatabaseError as exc:
+        logger.warning("harvest window %s left to the watchdog: %s", window.pk, type(exc).__name__)
+        return "skipped"
+    return "retry" if retried else "skipped"
+
+
+def _claim_of(window: HarvestWindow):
+    """The window, if the claim `window` was taken with is still its latest and running."""
+    return HarvestWindow.objects.filter(
+        pk=window.pk, status=WindowStatus.RUNNING, attempts=window.attempts
+    )
 
 
 ClientFactory = Callable[[NetcoreAccount], NetcoreClient]
@@ -153,25 +210,55 @@ def client_for(account: NetcoreAccount) -> NetcoreClient:
     return client
 
 
-def harvest_window(window_id: int, *, client_for: ClientFactory = client_for) -> str:
-    """Fetch and store one window; returns what happened (done, failed, skipped)."""
+def harvest_window(
+    window_id: int, *, client_for: ClientFactory = client_for, dispatch: bool = True
+) -> str:
+    """Claim, fetch and store one window; returns what happened: done, failed, retry (given
+    back for another try) or skipped. With `dispatch`, the queue is topped up when the claim
+    leaves it low (off for `harvest --sync`, which has no queue)."""
     window = claim_window(window_id)
     if window is None:
         return "skipped"
+    soft_limit = settings.HARVEST_WINDOW_SOFT_TIME_LIMIT
+    deadline = time.monotonic() + soft_limit * FETCH_SHARE
     try:
-        result = client_for(window.account).fetch_window(
-            primary_key=window.primary_key,
-            channel=window.channel,
-            start=window.start,
-            end=window.end,
-        )
+        if dispatch:
+            dispatch_when_low()
+        with heartbeat.keep_alive(window):
+            result = client_for(window.account).fetch_window(
+                primary_key=window.primary_key,
+                channel=window.channel,
+                start=window.start,
+                end=window.end,
+                deadline=deadline,
+            )
+            outcome = "done" if store_window(window, result.records, result.warnings) else "skipped"
+    except RateLimiterUnavailable as exc:
+        outcome = give_back(window, WindowFailure.RATE_LIMITER, f"{type(exc).__name__}: {exc}")
     except NetcoreError as exc:
-        outcome = "failed" if fail_window(window, f"{type(exc).__name__}: {exc}") else "skipped"
-        logger.warning("harvest window %s failed: %s", window.pk, type(exc).__name__)
-    else:
-        outcome = "done" if store_window(window, result.records, result.warnings) else "skipped"
-    if outcome != "skipped":
+        outcome = (
+            "failed"
+            if fail_window(window, WindowFailure.NETCORE, f"{type(exc).__name__}: {exc}")
+            else "skipped"
+        )
+    except SoftTimeLimitExceeded:
+        cause = f"not finished within HARVEST_WINDOW_SOFT_TIME_LIMIT ({soft_limit} s)"
+        outcome = give_back(window, WindowFailure.TIME_LIMIT, cause)
+    except DatabaseError as exc:
+        outcome = give_back(window, WindowFailure.DATABASE, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        logger.exception("harvest window %s: internal error", window.pk)
+        outcome = (
+            "failed"
+            if fail_window(window, WindowFailure.INTERNAL, f"{type(exc).__name__}: {exc}")
+            else "skipped"
+        )
+    if outcome not in ("done", "skipped"):
+        logger.warning("harvest window %s: %s (try %d)", window.pk, outcome, window.tries)
+    if outcome in ("done", "failed"):
         harvest_finish_if_complete(window.case_id)
+    elif outcome == "retry" and dispatch:
+        dispatch_windows()
     return outcome
 
 
@@ -198,31 +285,16 @@ def harvest_finish_if_complete(case_id: int) -> bool:
                 "events_per_channel": progress.events_per_channel,
                 "windows": progress.total,
                 "failed_windows": [
-                    {"window": describe_window(w), "cause": w.last_error} for w in progress.failed
+                    {"window": describe_window(w), "failure": w.failure, "cause": w.last_error}
+                    for w in progress.failed
                 ],
             },
         )
     return True
 
 
-@shared_task(
-    name="cases.tasks.harvest_window_task",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-)
+@shared_task(name=WINDOW_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def harvest_window_task(window_id: int) -> str:
-    # Retries of transient errors happen inside the Netcore client; what is left is recorded on
-    # the window (failed, with its cause) for the officer to retry.
+    # Netcore's transient errors are retried inside the client; every other outcome is recorded
+    # on the window (see the module docstring).
     return harvest_window(window_id)
-
-
-def enqueue_windows(window_ids: list[int]) -> None:
-    """Queue a task per window once the current transaction commits (a worker never meets a
-    window that is not there yet)."""
-
-    def send() -> None:
-        for window_id in window_ids:
-            harvest_window_task.delay(window_id)
-
-    transaction.on_commit(send)

@@ -2,7 +2,7 @@
 
 from .audit import GENESIS_HASH, AppendOnlyError, AuditAction, AuditEntry, LedgerEntry, LedgerHead
 from .case import Case, CaseNote, Channel, ReferenceCounter, VerificationMethod
-from .harvest import ActivityEvent, HarvestWindow, WindowStatus
+from .harvest import ActivityEvent, HarvestWindow, WindowFailure, WindowStatus
 from .organisation import ART15_DEFAULTS, OrganisationProfile, OtherSystem
 from .reminders import DeadlineReminder
 from .reports import (
@@ -54,6 +54,7 @@ __all__ = [
     "SystemCheck",
     "SystemOutcome",
     "VerificationMethod",
+    "WindowFailure",
     "WindowStatus",
     "private_storage",
     "report_upload_to",

@@ -8,17 +8,32 @@ from .case import Case, Channel
 
 
 class WindowStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
+    PENDING = "pending", "Pending"  # planned, waiting for the dispatcher
+    QUEUED = "queued", "Queued"  # its message is in the broker
+    RUNNING = "running", "Running"  # claimed by a worker
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+class WindowFailure(models.TextChoices):
+    """Why a window failed (or, while it is tried again, why its last try did not finish)."""
+
+    NETCORE = "netcore", "Netcore error"  # the client's typed error, after its own retries
+    RATE_LIMITER = "rate_limiter", "Rate limiter unavailable"  # our Redis, not Netcore
+    DATABASE = "database", "Database error"
+    TIME_LIMIT = "time_limit", "Time limit reached"
+    WORKER_LOST = "worker_lost", "Worker lost"  # claimed, and its worker stopped answering
+    INTERNAL = "internal", "Internal error"  # a bug: the log has the traceback
 
 
 class HarvestWindow(models.Model):
     """One request's worth of a case's collection: account × primary key × channel × ≤7 days.
 
     The window is the unit of idempotency: its events are replaced and it is marked done in one
-    transaction. `attempts` doubles as a fencing token: only the latest claim may store.
+    transaction. `attempts` counts every claim ever made and doubles as a fencing token: only the
+    latest claim may store. `tries` counts the claims since the collection (or the officer's last
+    retry) started; at HARVEST_MAX_ATTEMPTS the window fails instead of being tried again.
+    `heartbeat_at` is renewed while a worker holds the claim: a stale one means the worker died.
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="windows")
@@ -31,11 +46,14 @@ class HarvestWindow(models.Model):
         max_length=8, choices=WindowStatus.choices, default=WindowStatus.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
+    tries = models.PositiveIntegerField(default=0)
+    failure = models.CharField(max_length=16, choices=WindowFailure.choices, blank=True)
     last_error = models.TextField(blank=True)
     event_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Host and process of the worker that last claimed the window (for operators).
     worker = models.CharField(max_length=200, blank=True)
@@ -54,6 +72,8 @@ class HarvestWindow(models.Model):
                 fields=["case", "status", "channel", "start", "id"], name="window_case_status"
             ),
             models.Index(fields=["status"]),
+            # The dispatcher's fairness: windows each case had queued lately.
+            models.Index(fields=["queued_at"]),
         ]
 
     def __str__(self) -> str:

@@ -44,7 +44,13 @@
       body.replaceChildren();
       data.failed.forEach(function (w) {
         var tr = document.createElement("tr");
-        tr.append(cell(w.channel), cell(w.start + " – " + w.end), cell(w.account), cell(w.cause, "cause"));
+        var cause = cell(w.cause, "cause");
+        if (w.failure) {
+          var kind = document.createElement("strong");
+          kind.textContent = w.failure + ":";
+          cause.prepend(kind, " ");
+        }
+        tr.append(cell(w.channel), cell(w.start + " – " + w.end), cell(w.account), cause);
         body.append(tr);
       });
       failedBox.hidden = data.failed_count === 0;

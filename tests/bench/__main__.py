@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["harvest", "report", "delivery", "plan"]
+BENCHMARKS = ["harvest", "fairness", "report", "delivery", "plan"]
 
 
 def main(names: list[str]) -> int:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Delivery
-from tests.delivery_fixtures import code_in, link_in, sendable_case, text_and_html, use_private_dir
+from tests.delivery_fixtures import code_in, link_in, sendable_case, text_and_html
 from tests.factories import OfficerFactory
 from tests.smtp_server import SmtpServer
 
@@ -21,13 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("celery")]
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
-
-
-@pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "private"
-    use_private_dir(monkeypatch, folder)
-    return folder
 
 
 @pytest.fixture
@@ -88,7 +81,15 @@ def send_by_link(page, live_server, case) -> None:
 
 
 def test_a_subject_downloads_their_files_by_link(
-    live_server, sign_in, page, subject_page, celery_workers, private_dir, smtp, settings, tmp_path
+    live_server,
+    sign_in,
+    page,
+    subject_page,
+    celery_workers,
+    private_storage,
+    smtp,
+    settings,
+    tmp_path,
 ):
     shots = tmp_path / "shots"
     shots.mkdir()
@@ -97,7 +98,7 @@ def test_a_subject_downloads_their_files_by_link(
         concurrency=2,
         env={
             "EMAIL_URL": smtp.url,
-            "PRIVATE_STORAGE_ROOT": str(private_dir),
+            "PRIVATE_STORAGE_ROOT": str(private_storage),
             "PORTAL_BASE_URL": live_server.url,
             "REPORT_MAX_ATTACHMENT_BYTES": "100",
         },

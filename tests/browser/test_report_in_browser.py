@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from cases.models import Report
 from cases.services import case_verify_identity
 from tests.delivery_fixtures import dpo_profile
 from tests.factories import OfficerFactory, make_collected_case
@@ -16,24 +15,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("celery")]
 
 
 @pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    """One private folder for this process (the live server) and the worker."""
-    folder = tmp_path / "private"
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(folder))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return folder
-
-
-@pytest.fixture
 def smtp():
     with SmtpServer() as server:
         yield server
 
 
 def test_officer_generates_downloads_and_sends_the_report(
-    live_server, sign_in, celery_workers, private_dir, smtp
+    live_server, sign_in, celery_workers, private_storage, smtp
 ):
     officer = OfficerFactory(username="olivia", first_name="Olivia", last_name="Officer")
     case = make_collected_case(events=25, actor=officer, subject_name="Ελένη Παπαδοπούλου")
@@ -41,7 +29,7 @@ def test_officer_generates_downloads_and_sends_the_report(
     celery_workers.start(
         concurrency=1,
         env={
-            "PRIVATE_STORAGE_ROOT": str(private_dir),
+            "PRIVATE_STORAGE_ROOT": str(private_storage),
             "REPORT_RENDER_PROCESSES": "2",
             "EMAIL_URL": smtp.url,
         },

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from cases.models import Case, Report
+from cases.models import Case
 from dsar_portal.clock import format_day
 from netcore.sandbox import Sandbox
 from tests.browser.axe_check import axe_violations, overflows_sideways
@@ -24,17 +24,6 @@ from tests.harvest_fixtures import SANDBOX_KEY, sandbox_account
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("celery")]
 
 WIDTHS = {"desktop": 1440, "phone": 390}
-
-
-@pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    """One private folder for this process (the live server) and the worker."""
-    folder = tmp_path / "private"
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(folder))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return folder
 
 
 class Walk:
@@ -85,7 +74,7 @@ class Walk:
 
 
 @pytest.mark.parametrize("size", WIDTHS)
-def test_a_working_day(size, browser, live_server, celery_workers, private_dir):
+def test_a_working_day(size, browser, live_server, celery_workers, private_storage):
     folder = SCREENSHOTS / f"working-day-{WIDTHS[size]}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -95,7 +84,7 @@ def test_a_working_day(size, browser, live_server, celery_workers, private_dir):
         sandbox_account(sandbox)
         celery_workers.start(
             concurrency=2,
-            env={"PRIVATE_STORAGE_ROOT": str(private_dir), "REPORT_RENDER_PROCESSES": "1"},
+            env={"PRIVATE_STORAGE_ROOT": str(private_storage), "REPORT_RENDER_PROCESSES": "1"},
         )
         second = make_case(actor=officer, assigned_officer=officer, subject_name="Bo Second")
         third = make_case(actor=officer, assigned_officer=officer, subject_name="Cy Third")

@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 
 from cases.harvest import planning
+from cases.harvest.dispatch import queue_here
 from cases.harvest.window import harvest_window
 from netcore.sandbox import Sandbox
 from tests.factories import make_case
@@ -27,8 +28,8 @@ def test_subject_data_pages_are_read_only(admin_client, officer):
         sandbox_account(sandbox)
         case = make_case(actor=officer, search_from=d("2025-01-01"), search_to=d("2025-01-07"))
         planning.harvest_start(case=case, actor=officer, enqueue=False)
-        for window in case.windows.all():
-            harvest_window(window.pk)
+        for window_id in queue_here(case.pk):
+            harvest_window(window_id, dispatch=False)
     objects = {
         "case": case,
         "casenote": None,

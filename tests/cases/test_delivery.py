@@ -29,7 +29,6 @@ from tests.delivery_fixtures import (
     report_page,
     sendable_case,
     text_and_html,
-    use_private_dir,
 )
 from tests.smtp_server import SmtpServer
 
@@ -37,12 +36,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def setup(settings, tmp_path, monkeypatch):
+def setup(settings, private_storage):
     settings.REPORT_RENDER_PROCESSES = 1
     settings.REPORT_SEND_BACKOFF_SECONDS = 0
     settings.REPORT_SEND_ATTEMPTS = 3
     settings.REPORT_DELIVERY_DEFAULT = "link"
-    use_private_dir(monkeypatch, tmp_path / "private")
 
 
 @pytest.fixture

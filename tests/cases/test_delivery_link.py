@@ -20,7 +20,6 @@ from tests.delivery_fixtures import (
     link_in,
     sendable_case,
     text_and_html,
-    use_private_dir,
 )
 from tests.smtp_server import SmtpServer
 
@@ -28,9 +27,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def setup(settings, tmp_path, monkeypatch):
+def setup(settings, private_storage):
     settings.REPORT_SEND_BACKOFF_SECONDS = 0
-    use_private_dir(monkeypatch, tmp_path / "private")
 
 
 @pytest.fixture

@@ -14,26 +14,19 @@ from cases.models import Delivery
 from cases.reports import delivery as sending
 from cases.services import case_change_status
 from tests.cases.test_harvest_on_workers import wait_for
-from tests.delivery_fixtures import confirmation, sendable_case, text_and_html, use_private_dir
+from tests.delivery_fixtures import confirmation, sendable_case, text_and_html
 from tests.factories import OfficerFactory
 from tests.smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.xdist_group("celery")]
 
 
-@pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "private"
-    use_private_dir(monkeypatch, folder)
-    return folder
-
-
-def start_worker(celery_workers, smtp: SmtpServer, private_dir, **env):
+def start_worker(celery_workers, smtp: SmtpServer, private_storage, **env):
     return celery_workers.start(
         concurrency=2,
         env={
             "EMAIL_URL": smtp.url,
-            "PRIVATE_STORAGE_ROOT": str(private_dir),
+            "PRIVATE_STORAGE_ROOT": str(private_storage),
             "REPORT_SEND_BACKOFF_SECONDS": "0.2",
             **env,
         },
@@ -70,9 +63,11 @@ def outcome(delivery_id) -> str:
     return Delivery.objects.get(pk=delivery_id).outcome
 
 
-def test_reload_double_click_and_back_button_send_one_email(celery_workers, officer, private_dir):
+def test_reload_double_click_and_back_button_send_one_email(
+    celery_workers, officer, private_storage
+):
     with SmtpServer() as smtp:
-        start_worker(celery_workers, smtp, private_dir)
+        start_worker(celery_workers, smtp, private_storage)
         case = sendable_case(officer)
         browser = signed_in(officer)
         step = confirmation(browser, case, 1, "link")
@@ -93,10 +88,10 @@ def test_reload_double_click_and_back_button_send_one_email(celery_workers, offi
     assert case.audit_entries.filter(action="report_sent").count() == 1
 
 
-def test_two_officers_sending_at_once_send_one_email(celery_workers, officer, private_dir):
+def test_two_officers_sending_at_once_send_one_email(celery_workers, officer, private_storage):
     other = OfficerFactory(username="oscar")
     with SmtpServer() as smtp:
-        start_worker(celery_workers, smtp, private_dir)
+        start_worker(celery_workers, smtp, private_storage)
         case = sendable_case(officer)
         first, second = signed_in(officer), signed_in(other)
         steps = [confirmation(first, case, 1, "link"), confirmation(second, case, 1, "attachment")]
@@ -114,10 +109,10 @@ def test_two_officers_sending_at_once_send_one_email(celery_workers, officer, pr
 
 
 def test_a_mail_server_refusing_twice_gets_one_email_after_three_attempts(
-    celery_workers, officer, private_dir
+    celery_workers, officer, private_storage
 ):
     with SmtpServer(refuse_first=2) as smtp:
-        start_worker(celery_workers, smtp, private_dir)
+        start_worker(celery_workers, smtp, private_storage)
         case = sendable_case(officer)
         browser = signed_in(officer)
         step = confirmation(browser, case, 1, "link")
@@ -134,10 +129,10 @@ def test_a_mail_server_refusing_twice_gets_one_email_after_three_attempts(
 
 
 def test_a_worker_killed_while_connecting_is_replaced_and_sends_once(
-    celery_workers, officer, private_dir
+    celery_workers, officer, private_storage
 ):
     with SmtpServer(ehlo_delay=5) as smtp:
-        first = start_worker(celery_workers, smtp, private_dir)
+        first = start_worker(celery_workers, smtp, private_storage)
         case = sendable_case(officer)
         browser = signed_in(officer)
         step = confirmation(browser, case, 1, "attachment")
@@ -147,7 +142,7 @@ def test_a_worker_killed_while_connecting_is_replaced_and_sends_once(
         wait_for(lambda: Delivery.objects.get(pk=delivery.pk).sha256 != "", timeout=30)
         celery_workers.kill(first)
         smtp.ehlo_delay = 0
-        start_worker(celery_workers, smtp, private_dir)
+        start_worker(celery_workers, smtp, private_storage)
         assert sending.delivery_watchdog(older_than=timedelta(0)) == [delivery.pk]
         wait_for(lambda: outcome(delivery.pk) == "sent", timeout=30)
         [message] = smtp.wait_for(1)
@@ -159,10 +154,10 @@ def test_a_worker_killed_while_connecting_is_replaced_and_sends_once(
 
 
 def test_a_worker_killed_while_handing_over_is_never_sent_twice(
-    celery_workers, officer, private_dir
+    celery_workers, officer, private_storage
 ):
     with SmtpServer(data_delay=5) as smtp:
-        first = start_worker(celery_workers, smtp, private_dir)
+        first = start_worker(celery_workers, smtp, private_storage)
         case = sendable_case(officer)
         browser = signed_in(officer)
         step = confirmation(browser, case, 1, "link")
@@ -170,7 +165,7 @@ def test_a_worker_killed_while_handing_over_is_never_sent_twice(
         [delivery] = Delivery.objects.all()
         smtp.wait_for(1)  # the server has it; the worker is waiting for its answer
         celery_workers.kill(first)
-        start_worker(celery_workers, smtp, private_dir)
+        start_worker(celery_workers, smtp, private_storage)
         assert sending.delivery_watchdog(older_than=timedelta(0)) == []
     delivery.refresh_from_db()
     assert (delivery.outcome, delivery.cause) == ("failed", "uncertain")
@@ -180,10 +175,10 @@ def test_a_worker_killed_while_handing_over_is_never_sent_twice(
 
 
 def test_a_status_change_during_the_send_leaves_the_delivery_recorded(
-    celery_workers, officer, private_dir
+    celery_workers, officer, private_storage
 ):
     with SmtpServer(data_delay=2) as smtp:
-        start_worker(celery_workers, smtp, private_dir)
+        start_worker(celery_workers, smtp, private_storage)
         case = sendable_case(officer)
         browser = signed_in(officer)
         step = confirmation(browser, case, 1, "link")

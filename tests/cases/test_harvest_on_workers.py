@@ -1,53 +1,24 @@
 """Harvests run by real Celery worker processes: end to end, under faults, through a SIGKILL."""
 
-import time
 from datetime import timedelta
 
 import pytest
 
 from cases.harvest import planning, watchdog
-from cases.models import ActivityEvent, Case, WindowStatus
+from cases.models import ActivityEvent, WindowStatus
 from netcore.sandbox import Sandbox
-from tests.factories import make_case
-from tests.harvest_fixtures import SANDBOX_KEY, d, event_counts, expected_counts, sandbox_account
+from tests.harvest_fixtures import (
+    SANDBOX_KEY,
+    assert_exact,
+    case_over,
+    collection_over,
+    expected_counts,
+    sandbox_account,
+    wait_for,
+)
+from tests.netcore.conftest import assert_rate_held
 
 pytestmark = [pytest.mark.xdist_group("celery")]
-
-
-def wait_for(condition, *, timeout: float, every: float = 0.2, on_tick=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if on_tick:
-            on_tick()
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s")
-
-
-def collection_over(case) -> bool:
-    return Case.objects.get(pk=case.pk).status != "collecting"
-
-
-def case_over(officer, days: int, keys=("ana@example.com",)):
-    start = d("2025-01-01")
-    return make_case(
-        actor=officer,
-        primary_keys=list(keys),
-        channels=["email", "sms"],
-        search_from=start,
-        search_to=start + timedelta(days=days - 1),
-    )
-
-
-def assert_exact(case, sandbox) -> None:
-    case.refresh_from_db()
-    assert case.status == "collected"
-    assert event_counts(case) == expected_counts(sandbox, case)
-    assert case.windows.exclude(status=WindowStatus.DONE).count() == 0
-    # Each run (start or retry) of the collection finishes exactly once.
-    runs = case.audit_entries.filter(action__in=["collection_started", "collection_retried"])
-    assert case.audit_entries.filter(action="collection_finished").count() == runs.count()
 
 
 def test_collected_end_to_end_with_exact_counts(celery_workers, officer):
@@ -137,9 +108,7 @@ def test_rate_limit_holds_across_workers(redis_url, celery_workers, officer):
         wait_for(lambda: collection_over(case), timeout=90)
         times = sandbox.request_times()
     assert_exact(case, sandbox)
-    # No more than max_rps requests in any one-second span (small allowance for clock jitter).
-    for i in range(len(times) - max_rps):
-        assert times[i + max_rps] - times[i] >= 0.95, (i, times[i : i + max_rps + 1])
+    assert_rate_held(times, max_rps)
 
 
 def test_failed_windows_retried_on_workers(celery_workers, officer):

@@ -8,15 +8,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.harvest import planning
+from cases.harvest.dispatch import queue_here
 from cases.harvest.window import (
     claim_window,
     fail_window,
     harvest_finish_if_complete,
     harvest_window,
 )
-from cases.models import ActivityEvent, HarvestWindow, WindowStatus
+from cases.models import ActivityEvent, HarvestWindow, WindowFailure, WindowStatus
 from netcore.sandbox import Sandbox
-from tests.factories import make_case
+from tests.factories import make_case, make_collected_case, make_window
 from tests.harvest_fixtures import SANDBOX_KEY, d, sandbox_account
 
 
@@ -71,22 +72,27 @@ def test_start_without_accounts_says_why(officer_client, officer):
 def test_progress_and_failed_windows_with_retry(officer_client, officer, sandbox):
     sandbox_account(sandbox)
     case = small_case(officer)
-    windows = planning.harvest_start(case=case, actor=officer, enqueue=False)
-    for window in windows[:3]:
-        harvest_window(window.pk)
-    last = claim_window(windows[3].pk)
-    fail_window(last, "ServerError: HTTP 500 <b>from</b> Netcore")
+    planning.harvest_start(case=case, actor=officer, enqueue=False)
+    *done, last = queue_here(case.pk)
+    for window_id in done:
+        harvest_window(window_id, dispatch=False)
+    cause = "ServerError: HTTP 500 <b>from</b> Netcore"
+    fail_window(claim_window(last), WindowFailure.NETCORE, cause)
     harvest_finish_if_complete(case.pk)
     data = officer_client.get(reverse("cases:progress", args=[case.reference])).json()
     assert data["status"] == "collection_incomplete" and data["percent"] == 100
+    assert data["failed"][0]["failure"] == "Netcore error"
     assert data["failed"][0]["cause"] == "ServerError: HTTP 500 <b>from</b> Netcore"
     page = officer_client.get(reverse("cases:data", args=[case.reference])).content.decode()
-    assert "ServerError: HTTP 500 &lt;b&gt;from&lt;/b&gt; Netcore" in page
+    assert (
+        "<strong>Netcore error:</strong> ServerError: HTTP 500 &lt;b&gt;from&lt;/b&gt; Netcore"
+        in page
+    )
     assert "Retry failed windows" in page
     officer_client.post(reverse("cases:retry_failed", args=[case.reference]))
     case.refresh_from_db()
     assert case.status == "collecting"
-    assert HarvestWindow.objects.get(pk=last.pk).status == WindowStatus.PENDING
+    assert HarvestWindow.objects.get(pk=last).status == WindowStatus.PENDING
 
 
 def test_progress_needs_officer_rights(client, outsider, officer):
@@ -198,3 +204,41 @@ def test_case_page_fast_with_100k_events(officer_client, officer, sandbox):
     # 25, plus the audit entry that records this showing of the events and the session save
     # that keeps the inactivity timer running.
     assert len(queries) <= 31, [q["sql"] for q in queries]
+
+
+def cases_queries(client, url: str, **params) -> list[str]:
+    """The queries a GET of `url` runs on the cases app's tables (sign-in and session aside)."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return [query["sql"] for query in captured if '"cases_' in query["sql"]]
+
+
+def test_progress_reads_the_case_and_one_row_of_counts(officer_client, officer, sandbox):
+    sandbox_account(sandbox)
+    case = small_case(officer)
+    planning.harvest_start(case=case, actor=officer, enqueue=False)
+    url = reverse("cases:progress", args=[case.reference])
+    case_row, counts = cases_queries(officer_client, url)
+    assert 'FROM "cases_case"' in case_row
+    assert counts.count("COUNT(") >= 4 and "SUM(" in counts
+    # Failed windows are listed, with their accounts, in one more query.
+    (window_id, *_) = queue_here(case.pk)
+    fail_window(claim_window(window_id), WindowFailure.NETCORE, "ServerError: HTTP 500")
+    *_, failed = cases_queries(officer_client, url)
+    assert 'INNER JOIN "netcore_netcoreaccount"' in failed
+
+
+def test_the_case_page_costs_the_same_whatever_the_collection(officer_client, officer):
+    few = make_collected_case(actor=officer, events=2, failed_windows=1)
+    many = make_collected_case(actor=officer, events=300, failed_windows=8)
+    for week in range(20):
+        make_window(many, start=d("2024-01-01") + timedelta(weeks=week))
+    for name in ("cases:detail", "cases:data", "cases:progress"):
+        assert len(cases_queries(officer_client, reverse(name, args=[few.reference]))) == len(
+            cases_queries(officer_client, reverse(name, args=[many.reference]))
+        ), name
+    # The events shown are counted once, by channel and activity, for the filters and the pages.
+    data = reverse("cases:data", args=[many.reference])
+    queries = cases_queries(officer_client, data, activity="open")
+    counting = [q for q in queries if "COUNT(" in q and '"cases_activityevent"' in q]
+    assert len(counting) == 1 and "GROUP BY" in counting[0]

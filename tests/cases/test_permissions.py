@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import make_case
 
@@ -10,42 +11,74 @@ def case(officer):
 
 
 def pages(case):
+    """(method, URL, form data that an officer's POST succeeds with, the audit entry it adds)."""
     ref = case.reference
+    today = timezone.localdate().isoformat()
     return [
-        ("get", reverse("cases:list")),
-        ("get", reverse("cases:create")),
-        ("get", reverse("cases:detail", args=[ref])),
-        ("get", reverse("cases:data", args=[ref])),
-        ("get", reverse("cases:report", args=[ref])),
-        ("get", reverse("cases:trail", args=[ref])),
-        ("get", reverse("cases:notes", args=[ref])),
-        ("get", reverse("cases:edit", args=[ref])),
-        ("post", reverse("cases:verify", args=[ref])),
-        ("post", reverse("cases:extend", args=[ref])),
-        ("post", reverse("cases:status", args=[ref])),
-        ("post", reverse("cases:note", args=[ref])),
+        ("get", reverse("cases:list"), None, None),
+        ("get", reverse("cases:create"), None, None),
+        ("get", reverse("cases:detail", args=[ref]), None, None),
+        ("get", reverse("cases:data", args=[ref]), None, None),
+        ("get", reverse("cases:report", args=[ref]), None, None),
+        ("get", reverse("cases:trail", args=[ref]), None, None),
+        ("get", reverse("cases:notes", args=[ref]), None, None),
+        ("get", reverse("cases:edit", args=[ref]), None, None),
+        (
+            "post",
+            reverse("cases:verify", args=[ref]),
+            {"method": "email_control", "notes": "Replied from the address on file"},
+            "identity_verified",
+        ),
+        (
+            "post",
+            reverse("cases:extend", args=[ref]),
+            {"reason": "Several accounts to search", "subject_told_on": today},
+            "extended",
+        ),
+        ("post", reverse("cases:note", args=[ref]), {"text": "Called the subject"}, "note_added"),
+        (
+            "post",
+            reverse("cases:status", args=[ref]),
+            {
+                "status": "withdrawn",
+                "withdrawn_via": "email",
+                "reason": "The subject withdrew the request",
+                "confirmed": "on",
+            },
+            "status_changed",
+        ),
     ]
 
 
 def test_anonymous_is_sent_to_sign_in(client, case):
-    for method, url in pages(case):
-        response = getattr(client, method)(url)
+    entries = case.audit_entries.count()
+    for method, url, data, _action in pages(case):
+        response = getattr(client, method)(url, data)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login") + "?next="), url
+    assert case.audit_entries.count() == entries
 
 
 def test_signed_in_without_officer_rights_gets_403(client, outsider, case):
     client.force_login(outsider)
-    for method, url in pages(case):
-        response = getattr(client, method)(url)
+    entries = case.audit_entries.count()
+    for method, url, data, _action in pages(case):
+        response = getattr(client, method)(url, data)
         assert response.status_code == 403, url
         assert "not a privacy officer" in response.content.decode()
+    assert case.audit_entries.count() == entries
 
 
-def test_officer_reaches_every_page(officer_client, case):
-    for method, url in pages(case):
+def test_officer_reaches_every_page_and_action(officer_client, case):
+    for method, url, data, action in pages(case):
+        response = getattr(officer_client, method)(url, data)
         if method == "get":
-            assert officer_client.get(url).status_code == 200, url
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code == 302, url
+            # Back on the case page, at the card acted on.
+            assert response["Location"].startswith(case.get_absolute_url()), url
+            assert case.audit_entries.order_by("sequence").last().action == action, url
 
 
 def test_sign_in_page_is_public_and_sign_out_works(client, officer):

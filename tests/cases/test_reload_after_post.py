@@ -16,7 +16,7 @@ from tests.delivery_fixtures import sendable_case
 from tests.factories import make_account, make_case, make_collected_case
 from tests.security.test_every_url_checks_roles import EXPECTED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 
 def entries(case, action: str) -> int:
@@ -50,14 +50,6 @@ INTAKE = {
 
 def case_url(name):
     return lambda case: reverse(name, args=[case.reference])
-
-
-@pytest.fixture(autouse=True)
-def private_dir(tmp_path, monkeypatch):
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
 
 
 def sent_delivery(officer, *, channel: str) -> Case:

@@ -2,7 +2,8 @@
 days and overdue ones; a case is never in two reminders on the same day."""
 
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils import timezone
 from cases.jobs import reminders
 from cases.models import Case, DeadlineReminder
 from cases.services import case_change_status
+from tests.beat_schedule import job, next_runs
 from tests.factories import OfficerFactory, make_case
 
 pytestmark = pytest.mark.django_db
@@ -133,15 +135,16 @@ def test_a_failed_send_is_tried_again_on_the_next_run(today, monkeypatch):
     assert len(mail.outbox) == 1
 
 
-def test_beat_runs_it_hourly_from_the_reminder_hour():
-    entry = settings.CELERY_BEAT_SCHEDULE["deadline-reminders"]
-    assert entry["task"] == "cases.tasks.deadline_reminders_task"
-    assert entry["schedule"].hour == set(range(settings.REMINDER_HOUR, 24))
-    assert entry["schedule"].minute == {0}
+def test_beat_asks_every_hour_from_seven_in_the_morning():
+    zone = ZoneInfo(settings.TIME_ZONE)
+    runs = next_runs("deadline-reminders", datetime(2026, 6, 10, 6, 30, tzinfo=zone), 18)
+    assert [f"{run:%d %H:%M}" for run in runs] == [
+        *(f"10 {hour:02d}:00" for hour in range(7, 24)),
+        "11 07:00",
+    ]
 
 
-def test_the_task_sends_them(today):
-    from cases.jobs.reminders import deadline_reminders_task
-
+def test_the_job_beat_runs_sends_them(today):
     case_due_in(1, officer_named("olga"))
-    assert deadline_reminders_task.apply().get() == 1
+    assert job("deadline-reminders").apply().get() == 1
+    assert len(mail.outbox) == 1

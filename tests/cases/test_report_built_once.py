@@ -10,17 +10,12 @@ from cases.models import AuditEntry, Report, ReportStatus
 from cases.reports import generation
 from tests.factories import make_collected_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 
 @pytest.fixture(autouse=True)
-def private_dir(tmp_path, settings, monkeypatch):
+def one_process(settings):
     settings.REPORT_RENDER_PROCESSES = 1
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return tmp_path / "private"
 
 
 def generated_entries(case) -> int:
@@ -49,7 +44,7 @@ def test_a_version_held_by_a_live_worker_is_not_taken(officer):
     assert Report.objects.get(pk=requested.pk).status == ReportStatus.GENERATING
 
 
-def test_a_stale_twin_records_nothing(officer, monkeypatch, private_dir):
+def test_a_stale_twin_records_nothing(officer, monkeypatch, private_storage):
     """The first worker stalls past the stale time; a second claims and builds the version; the
     first then finishes its render and must neither record nor keep its files."""
     case = make_collected_case(events=3, actor=officer)
@@ -73,6 +68,6 @@ def test_a_stale_twin_records_nothing(officer, monkeypatch, private_dir):
     made = Report.objects.get(pk=requested.pk)
     assert made.status == ReportStatus.READY and made.build_attempts == 2
     assert generated_entries(case) == 1
-    files = sorted(p.name for p in (private_dir / "reports" / case.reference).iterdir())
+    files = sorted(p.name for p in (private_storage / "reports" / case.reference).iterdir())
     recorded = (made.file.name, made.json_file.name, made.csv_file.name)
     assert files == sorted(name.rsplit("/", 1)[-1] for name in recorded)

@@ -11,7 +11,6 @@ import time_machine
 from django.core import mail
 from pypdf import PdfReader
 
-from cases.models import Report
 from cases.reports import delivery, generation
 from cases.services import case_verify_identity
 from tests.delivery_fixtures import dpo_profile
@@ -22,13 +21,9 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path, monkeypatch):
+def setup(settings, private_storage):
     settings.REPORT_RENDER_PROCESSES = 1
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
 
 
 def test_prepared_on_one_day_sent_on_another(officer):

@@ -16,14 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def private_dir(tmp_path, settings, monkeypatch):
-    """Reports go to a temporary private folder (never under a served URL)."""
+def one_render_process(settings, private_storage):
     settings.REPORT_RENDER_PROCESSES = 1
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return tmp_path / "private"
 
 
 def generate(client, case, django_capture_on_commit_callbacks, **data) -> Report | None:
@@ -40,7 +34,7 @@ def generate(client, case, django_capture_on_commit_callbacks, **data) -> Report
 
 
 def test_officer_generates_a_version_that_is_stored_privately_and_audited(
-    officer_client, officer, django_capture_on_commit_callbacks, private_dir
+    officer_client, officer, django_capture_on_commit_callbacks, private_storage
 ):
     case = make_collected_case(events=7, actor=officer)
 
@@ -49,7 +43,7 @@ def test_officer_generates_a_version_that_is_stored_privately_and_audited(
     assert made.status == ReportStatus.READY and made.version == 1
     assert made.generated_by == officer
     path = made.file.path
-    assert path.startswith(str(private_dir))
+    assert path.startswith(str(private_storage))
     with open(path, "rb") as file:
         data = file.read()
     assert made.sha256 == hashlib.sha256(data).hexdigest()

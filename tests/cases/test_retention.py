@@ -2,11 +2,11 @@
 RETENTION_DAYS_AFTER_CLOSE days ago are deleted; the case and its audit trail stay, and the
 purge is recorded in it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -19,21 +19,23 @@ from cases.models import (
     DeliveryOutcome,
     HarvestWindow,
     Report,
-    ReportStatus,
 )
 from cases.services import case_change_status
-from tests.factories import make_case, make_collected_case, make_events, make_window
+from tests.beat_schedule import job, next_runs
+from tests.factories import (
+    ReportFactory,
+    make_case,
+    make_collected_case,
+    make_events,
+    make_window,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def private_storage(tmp_path, monkeypatch):
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return tmp_path / "private"
+def reports_stored_privately(private_storage):
+    """Every test here makes reports."""
 
 
 def days_later(days: int):
@@ -43,11 +45,7 @@ def days_later(days: int):
 def reported_case(officer, *, status="closed") -> Case:
     """A collected case with a report (PDF, JSON, CSV files) sent to the subject, then `status`."""
     case = make_collected_case(events=6, actor=officer, subject_email="ana@example.com")
-    report = Report(case=case, version=1, status=ReportStatus.READY, size=3)
-    report.file.save(report.filename, ContentFile(b"pdf"), save=False)
-    report.json_file.save("events-v1.json", ContentFile(b"[]"), save=False)
-    report.csv_file.save("events-v1.csv", ContentFile(b""), save=False)
-    report.save()
+    report = ReportFactory(case=case)
     Delivery.objects.create(
         report=report, recipient="ana@example.com", outcome=DeliveryOutcome.SENT
     )
@@ -144,7 +142,14 @@ def test_command_and_dry_run(officer, capsys, settings):
     assert not ActivityEvent.objects.filter(case=case).exists()
 
 
-def test_beat_runs_it_daily():
-    entry = settings.CELERY_BEAT_SCHEDULE["retention-purge"]
-    assert entry["task"] == "cases.tasks.retention_purge_task"
-    assert entry["schedule"].hour == {settings.RETENTION_PURGE_HOUR}
+def test_beat_runs_it_daily_at_half_past_two():
+    zone = ZoneInfo(settings.TIME_ZONE)
+    runs = next_runs("retention-purge", datetime(2026, 6, 10, 3, 0, tzinfo=zone), 3)
+    assert [f"{run:%d %H:%M}" for run in runs] == ["11 02:30", "12 02:30", "13 02:30"]
+
+
+def test_the_job_beat_runs_purges(officer, settings):
+    settings.RETENTION_DAYS_AFTER_CLOSE = 0
+    case = reported_case(officer)
+    assert job("retention-purge").apply().get() == 1
+    assert not ActivityEvent.objects.filter(case=case).exists()

@@ -13,17 +13,11 @@ from tests.delivery_fixtures import (
     confirmation,
     dpo_profile,
     report_page,
-    use_private_dir,
 )
 from tests.factories import make_case, make_events, make_window
 from tests.smtp_server import SmtpServer
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def private(tmp_path, monkeypatch):
-    use_private_dir(monkeypatch, tmp_path / "private")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 
 def edit(client, case, **changes):

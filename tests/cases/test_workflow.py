@@ -5,19 +5,45 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
+from cases.deadlines import extended_due_date_for
 from cases.models import AuditEntry, Case
 from cases.services import CaseRuleError
-from cases.workflow import TRANSITIONS, CaseStatus, TransitionNotAllowed, check_transition
+from cases.workflow import CaseStatus, TransitionNotAllowed, check_transition
 from tests.factories import make_case
 
 TODAY = timezone.localdate()
 ALL = [s.value for s in CaseStatus]
+# The workflow as the privacy team agreed it, written out here rather than read from the code.
+ALLOWED = {
+    ("received", "identity_verified"),
+    ("received", "collecting"),  # collection may start before identity is verified
+    ("received", "rejected"),
+    ("received", "withdrawn"),
+    ("identity_verified", "received"),  # the subject's details changed: verify again
+    ("identity_verified", "collecting"),
+    ("identity_verified", "rejected"),
+    ("identity_verified", "withdrawn"),
+    ("collecting", "collected"),
+    ("collecting", "collection_incomplete"),
+    ("collecting", "withdrawn"),
+    ("collected", "collecting"),
+    ("collected", "report_ready"),
+    ("collected", "withdrawn"),
+    ("collection_incomplete", "collecting"),
+    ("collection_incomplete", "report_ready"),
+    ("collection_incomplete", "withdrawn"),
+    ("report_ready", "collecting"),
+    ("report_ready", "sent"),
+    ("report_ready", "withdrawn"),
+    ("sent", "report_ready"),  # a corrected version
+    ("sent", "closed"),
+}
 
 
 @pytest.mark.parametrize("current", ALL)
 @pytest.mark.parametrize("new", ALL)
-def test_transition_table_is_the_only_authority(current, new):
-    if new in TRANSITIONS[current]:
+def test_only_the_agreed_moves_are_allowed(current, new):
+    if (current, new) in ALLOWED:
         check_transition(current, new)
     else:
         with pytest.raises(TransitionNotAllowed, match="cannot move from"):
@@ -65,8 +91,6 @@ def test_extension_sets_three_months_from_receipt(db, officer):
         case=case, actor=officer, reason="Several accounts to search", subject_told_on=TODAY
     )
     case.refresh_from_db()
-    from cases.deadlines import extended_due_date_for
-
     assert case.due_date == extended_due_date_for(received)
     assert case.extended_on == TODAY
     entry = case.audit_entries.last()

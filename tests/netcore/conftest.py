@@ -1,5 +1,6 @@
 """Fixtures for the Netcore tests: a distinctive API key, sandboxes on free ports, fast clients."""
 
+import bisect
 import secrets
 from collections.abc import Callable, Iterator
 
@@ -53,3 +54,17 @@ def make_client(account: NetcoreAccount, **options) -> NetcoreClient:
     """A client with fast retries and its own in-process rate limiter."""
     options = {**FAST_RETRY, "rate_limiter": LocalRateLimiter(), **options}
     return NetcoreClient(account, **options)
+
+
+def assert_rate_held(times: list[float], rate: int) -> None:
+    """At most `rate` requests per second, allowing for arrival jitter on a loaded machine.
+
+    A slot late to arrive (a thread scheduled late, a new connection) bunches with the next ones,
+    so a one-second window may hold a few more than `rate`; a limit not shared would let through
+    twice the rate or more.
+    """
+    times = sorted(times)
+    allowance = max(2, rate // 4)
+    busiest = max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+    assert busiest <= rate + allowance, f"{busiest} requests within one second"
+    assert times[-1] - times[0] >= (len(times) - 1) / rate - 0.15

@@ -49,13 +49,17 @@ TRANSIENT_ANSWERS = [
 
 
 @pytest.mark.parametrize(("answer", "error"), TRANSIENT_ANSWERS)
-def test_transient_answers_are_retried_until_success(start_sandbox, api_key, answer, error):
+def test_transient_answers_are_retried_until_success(start_sandbox, api_key, caplog, answer, error):
     sandbox = start_sandbox(canned=[answer, answer, CannedResponse(200, SUCCESS)])
 
-    result = fetch(sandbox, api_key, max_attempts=3)
+    with caplog.at_level("WARNING", logger="netcore.client"):
+        result = fetch(sandbox, api_key, max_attempts=3)
 
     assert result.records == []
     assert len(sandbox.requests) == 3
+    # Each retry was for the error this answer is.
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert [m.split(" (")[1].split(":")[0] for m in retries] == [error.__name__] * 2
 
 
 @pytest.mark.parametrize(("answer", "error"), TRANSIENT_ANSWERS)

@@ -1,6 +1,5 @@
 """An account's max requests per second holds across threads, and across processes via Redis."""
 
-import bisect
 import itertools
 import os
 import secrets
@@ -14,23 +13,9 @@ from pathlib import Path
 import pytest
 
 from netcore.ratelimit import LocalRateLimiter, RedisRateLimiter
-from tests.netcore.conftest import make_account, make_client
+from tests.netcore.conftest import assert_rate_held, make_account, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def assert_rate_held(times: list[float], rate: int) -> None:
-    """At most `rate` requests per second, allowing for arrival jitter on a loaded machine.
-
-    A slot late to arrive (a thread scheduled late, a new connection) bunches with the next ones,
-    so a one-second window may hold a few more than `rate`; a limit not shared would let through
-    twice the rate or more.
-    """
-    times = sorted(times)
-    allowance = max(2, rate // 4)
-    busiest = max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
-    assert busiest <= rate + allowance, f"{busiest} requests within one second"
-    assert times[-1] - times[0] >= (len(times) - 1) / rate - 0.15
 
 
 def fetch_days(client, count: int, threads: int, primary_key: str = "p") -> float:

@@ -1,20 +1,48 @@
-"""docker-compose.yml is a valid Compose file describing the production topology, and its
-commands are the ones the native topology test runs."""
+"""docker-compose.yml holds together: valid against the Compose specification, every reference in
+it (hosts, volumes, dependencies, ports, variables) points at something it defines, its Redis
+really keeps queued tasks, and its commands are the ones the native topology test runs (and
+that test, tests/ops/test_topology.py, runs them end to end)."""
 
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import redis
+from django.conf import settings
 
+from dsar_portal.celery import app, watchdog_queue
 from tests.ops.topology import APP_SERVICES, BASE_DIR, COMPOSE_FILE, compose, native_command
+from tests.private_redis import free_port
 
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
 
 
+# What .env would give the variables compose interpolates (${NAME:?message}, ${NAME:-default}).
+SAMPLE_ENV = {"POSTGRES_PASSWORD": "s3cret-Pa55"}
+
+
+def interpolated(value):
+    """`value` (from the file) with compose's variables replaced as `docker compose` would."""
+    if isinstance(value, dict):
+        return {key: interpolated(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolated(item) for item in value]
+    if not isinstance(value, str):
+        return value
+    return re.sub(
+        r"\$\{([A-Z_]+)(?::([?-])([^}]*))?\}",
+        lambda m: SAMPLE_ENV.get(m.group(1)) or (m.group(3) if m.group(2) == "-" else ""),
+        value,
+    )
+
+
 @pytest.fixture(scope="module")
 def services() -> dict:
-    return compose()["services"]
+    return interpolated(compose()["services"])
 
 
 def test_valid_against_the_compose_specification():
@@ -29,65 +57,123 @@ def test_valid_against_the_compose_specification():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_all_the_parts_are_there(services):
-    assert set(services) >= {*APP_SERVICES, "postgres", "redis", "mailpit"}
-
-
-def test_app_services_share_one_image_and_the_env_file(services):
+def test_the_database_and_redis_urls_name_services_of_this_file(services):
+    images = {name: service.get("image", "") for name, service in services.items()}
     for name in APP_SERVICES:
-        service = services[name]
-        assert service["build"] == "."
-        assert service["env_file"] == ".env"
-        env = service["environment"]
-        assert env["DATABASE_URL"].startswith("postgres://")
-        assert "@postgres:5432/" in env["DATABASE_URL"]
-        assert env["REDIS_URL"] == "redis://redis:6379/0"
-        assert env["DJANGO_LOG_FORMAT"] == "json"
-    assert (BASE_DIR / "Dockerfile").is_file()
-    assert (BASE_DIR / ".env.example").is_file()
+        environment = services[name]["environment"]
+        for variable, scheme, image in (
+            ("DATABASE_URL", "postgres", "postgres:"),
+            ("REDIS_URL", "redis", "redis:"),
+        ):
+            url = urlsplit(environment[variable])
+            assert url.scheme == scheme, (name, variable)
+            assert images.get(url.hostname, "").startswith(image), (name, variable, url.hostname)
 
 
-def test_workers_scale_out(services):
+def test_the_database_credentials_are_the_postgres_service_s(services):
+    postgres = services["postgres"]["environment"]
+    url = urlsplit(services["web"]["environment"]["DATABASE_URL"])
+    assert url.username == postgres["POSTGRES_USER"]
+    assert url.password == postgres["POSTGRES_PASSWORD"]
+    assert url.path.lstrip("/") == postgres["POSTGRES_DB"]
+
+
+def test_every_named_volume_is_declared_and_every_declared_one_used(services):
+    used = {
+        volume.split(":")[0]
+        for service in services.values()
+        for volume in service.get("volumes", [])
+        if not volume.startswith((".", "/"))
+    }
+    assert used == set(compose()["volumes"])
+
+
+def test_every_dependency_can_be_met(services):
+    for name, service in services.items():
+        for needed, condition in service.get("depends_on", {}).items():
+            other = services[needed]
+            if condition["condition"] == "service_healthy":
+                assert other.get("healthcheck", {}).get("test"), (name, needed)
+            elif condition["condition"] == "service_completed_successfully":
+                assert other.get("restart") == "no", (name, needed)  # it runs once, then exits
+            else:
+                pytest.fail(f"{name} waits for {needed} to be {condition}")
+
+
+def test_the_web_health_check_probes_the_port_web_binds(services):
+    web = services["web"]
+    command = web["command"]
+    bound = int(command[command.index("--bind") + 1].rpartition(":")[2])
+    (probe,) = [arg for arg in web["healthcheck"]["test"] if arg.startswith("http")]
+    assert urlsplit(probe).port == bound
+    assert [mapping.rpartition(":")[2] for mapping in web["ports"]] == [str(bound)]
+
+
+def test_web_and_workers_share_the_private_storage(services):
+    for name in ("web", "worker"):
+        root = services[name]["environment"]["PRIVATE_STORAGE_ROOT"]
+        mounts = dict(volume.split(":")[::-1] for volume in services[name]["volumes"])
+        assert mounts.get(root) == "private", name
+
+
+def test_every_variable_it_reads_is_in_env_example():
+    text = COMPOSE_FILE.read_text()
+    wanted = set(re.findall(r"\$\{([A-Z_]+)", text))
+    example = (BASE_DIR / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
+    assert wanted <= listed, wanted - listed
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example():
+    settings_source = (BASE_DIR / "dsar_portal" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_0-9]+)"', settings_source))
+    example = (BASE_DIR / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z_0-9]+)=", example, re.MULTILINE))
+    assert read - {"DJANGO_ENV_FILE"} <= listed, read - listed
+
+
+def test_workers_scale_out_and_consume_every_queue(services):
     worker = services["worker"]
     # `docker compose up --scale worker=N` refuses a fixed name or host port.
     assert "container_name" not in worker
     assert "ports" not in worker
     assert "-n" not in worker["command"] and "--hostname" not in worker["command"]
+    # Without -Q a worker consumes the app's queues: the work's and the watchdog's.
+    assert "-Q" not in worker["command"] and "--queues" not in worker["command"]
+    default = settings.CELERY_TASK_DEFAULT_QUEUE
+    assert {queue.name for queue in app.conf.task_queues} == {default, watchdog_queue(default)}
 
 
-def test_migrations_run_before_the_portal_starts(services):
-    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
-    assert services["migrate"]["restart"] == "no"
-    for name in ("web", "worker", "beat"):
-        depends = services[name]["depends_on"]
-        assert depends["migrate"]["condition"] == "service_completed_successfully"
-        assert depends["redis"]["condition"] == "service_healthy"
-    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-
-
-def test_redis_never_drops_or_forgets_a_task(services):
+def test_its_redis_keeps_queued_tasks_through_a_restart(services, tmp_path):
+    """Its redis-server arguments, run here: nothing evicted, and the queue still there after a
+    restart (the append-only file, in the volume mounted at /data)."""
     command = services["redis"]["command"]
-    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
-    assert command[command.index("--appendonly") + 1] == "yes"
     assert any(volume.endswith(":/data") for volume in services["redis"]["volumes"])
+    port = free_port()
+    arguments = [*command, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path)]
+    client = redis.Redis(port=port, socket_connect_timeout=1)
 
+    def start() -> subprocess.Popen:
+        server = subprocess.Popen(arguments, stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                client.ping()
+                return server
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
 
-def test_postgres_keeps_its_data_in_a_volume(services):
-    volumes = services["postgres"]["volumes"]
-    assert "pgdata:/var/lib/postgresql/data" in volumes
-    assert "pgdata" in compose()["volumes"]
-
-
-def test_health_checks(services):
-    for name in ("web", "worker", "postgres", "redis"):
-        assert services[name]["healthcheck"]["test"], name
-    assert "dsar_portal.health" in services["web"]["healthcheck"]["test"]
-
-
-def test_web_and_workers_share_the_private_storage(services):
-    for name in ("web", "worker"):
-        assert "private:/var/lib/dsar/private" in services[name]["volumes"]
-        assert services[name]["environment"]["PRIVATE_STORAGE_ROOT"] == "/var/lib/dsar/private"
+    server = start()
+    try:
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+        client.lpush("celery", "a queued task")
+        server.terminate()
+        server.wait(timeout=10)
+        server = start()
+        assert client.lrange("celery", 0, -1) == [b"a queued task"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_the_native_test_runs_the_compose_commands(services):

@@ -10,6 +10,9 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
+from cases.harvest import planning
+from cases.harvest.dispatch import queue_here
+from cases.harvest.window import harvest_window_task
 from dsar_portal.logs import ContextFilter, JsonFormatter, RedactionFilter, redact
 from netcore.sandbox import Sandbox
 from netcore.services import account_create
@@ -123,11 +126,10 @@ def test_a_harvest_logs_no_personal_data_nor_the_key(officer, caplog, settings):
             with pytest.raises(CommandError, match="windows failed"):
                 call_command("harvest", case.reference, "--sync", stdout=io.StringIO())
             assert case.events.exists()
-            # And as Celery tasks (with their task ids on the lines).
-            from cases.harvest.window import harvest_window_task
-
-            window = case.windows.first()
-            harvest_window_task.apply(args=[window.pk])
+            # And as Celery tasks (with their task ids on the lines): the officer's retry.
+            planning.harvest_retry_failed(case=case, actor=officer, enqueue=False)
+            for window_id in queue_here(case.pk):
+                harvest_window_task.apply(args=[window_id])
     finally:
         logging.getLogger().removeHandler(handler)
 

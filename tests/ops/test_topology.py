@@ -144,7 +144,7 @@ def test_web_two_workers_and_beat_answer_a_request_end_to_end(
         "DATABASE_URL": celery_workers.test_database_url(),
         "REDIS_URL": redis_url,
         # A queue of this test's own on the shared Redis.
-        "CELERY_TASK_DEFAULT_QUEUE": f"topology-{uuid.uuid4().hex[:12]}",
+        "CELERY_TASK_DEFAULT_QUEUE": (queue := f"topology-{uuid.uuid4().hex[:12]}"),
         "CELERY_BEAT_SCHEDULE_FILENAME": str(tmp_path / "celerybeat-schedule"),
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "PRIVATE_STORAGE_ROOT": str(tmp_path / "private"),
@@ -184,6 +184,9 @@ def test_web_two_workers_and_beat_answer_a_request_end_to_end(
                     timeout=START_TIMEOUT,
                     what=name,
                 )
+                # Each consumes the work's queue and the watchdog's.
+                queues = re.findall(r"\.> (\S+) exchange=", processes.log(name))
+                assert queues == [queue, f"{queue}.watchdog"], queues
 
             # Sign in, as a browser would: the CSRF token from the login form.
             browser = Officer(base_url)

@@ -1,14 +1,12 @@
 """Users in each role, a restricted case, and a ready report with its files (no rendering)."""
 
-import hashlib
 import importlib
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.files.base import ContentFile
 
-from cases.models import Delivery, Report, ReportStatus
-from tests.factories import OfficerFactory, UserFactory, make_case
+from cases.models import Delivery, Report
+from tests.factories import OfficerFactory, ReportFactory, UserFactory, make_case
 
 PASSWORD = "correct horse battery staple"
 
@@ -52,39 +50,9 @@ def admin_user(db, django_user_model):
     return django_user_model.objects.create_superuser("ada", "ada@example.com", PASSWORD)
 
 
-@pytest.fixture
-def private_dir(tmp_path, monkeypatch):
-    """Reports go to a temporary private folder (never under a served URL)."""
-    storage = Report._meta.get_field("file").storage
-    monkeypatch.setattr(storage, "_location", str(tmp_path / "private"))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
-    return tmp_path / "private"
-
-
-STAND_IN_FILES = {
-    "file": b"%PDF-1.7 stand-in",
-    "json_file": b"[]",
-    "csv_file": b"channel,activity\n",
-}
-
-
 def make_ready_report(case, version: int = 1) -> Report:
-    """A ready report version with small stand-in files and their SHA-256 (the renderer has its
-    own tests)."""
-    found = Report.objects.create(case=case, version=version, status=ReportStatus.READY)
-    names = {"file": found.filename, "json_file": "events.json", "csv_file": "events.csv"}
-    for field, data in STAND_IN_FILES.items():
-        getattr(found, field).save(names[field], ContentFile(data), save=False)
-    digests = {k: hashlib.sha256(v).hexdigest() for k, v in STAND_IN_FILES.items()}
-    found.sha256, found.json_sha256, found.csv_sha256 = (
-        digests["file"],
-        digests["json_file"],
-        digests["csv_file"],
-    )
-    found.size, found.pages = len(STAND_IN_FILES["file"]), 1
-    found.save()
-    return found
+    """A ready report version with small stand-in files (the renderer has its own tests)."""
+    return ReportFactory(case=case, version=version)
 
 
 @pytest.fixture
@@ -93,12 +61,12 @@ def case(officer):
 
 
 @pytest.fixture
-def report(case, private_dir):
+def report(case, private_storage):
     return make_ready_report(case)
 
 
 @pytest.fixture
-def restricted_case(officer, private_dir):
+def restricted_case(officer, private_storage):
     """Restricted to Olivia (the `officer` fixture), with a ready report."""
     case = make_case(
         actor=officer,

@@ -176,7 +176,7 @@ def test_no_template_of_ours_has_inline_code():
 
 
 @pytest.mark.django_db
-def test_no_page_has_inline_code(officer_client, officer, private_dir, settings):
+def test_no_page_has_inline_code(officer_client, officer, private_storage, settings):
     settings.REQUIRE_2FA = False
     case = make_collected_case(actor=officer, events=3, subject_name="Pat Page")
     make_ready_report(case)

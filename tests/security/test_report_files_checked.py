@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tampered_report(officer, private_dir):
+def tampered_report(officer, private_storage):
     case = make_case(actor=officer, assigned_officer=officer, subject_email="ana@example.com")
     services.case_verify_identity(case=case, actor=officer, method="email_control")
     services.case_change_status(case=case, actor=officer, status="collecting")

@@ -95,7 +95,9 @@ def test_left_out_of_lists_counts_search_and_the_dashboard(restricted_case, offi
     assert mine.context["total"] == 2
 
 
-def test_a_report_version_of_another_case_is_not_reachable(officer_client, officer, private_dir):
+def test_a_report_version_of_another_case_is_not_reachable(
+    officer_client, officer, private_storage
+):
     first = make_case(actor=officer)
     second = make_case(actor=officer)
     make_ready_report(first, version=1)

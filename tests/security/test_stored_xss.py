@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from cases import services
 from cases.harvest import planning
+from cases.harvest.dispatch import queue_here
 from cases.harvest.window import harvest_window
 from cases.reports.document import render_report
 from netcore.sandbox import Sandbox
@@ -140,8 +141,9 @@ def test_collected_through_the_sandbox_and_shown_as_text(officer_client, officer
             search_from=d("2025-03-01"),
             search_to=d("2025-03-03"),
         )
-        for window in planning.harvest_start(case=case, actor=officer, enqueue=False):
-            harvest_window(window.pk)
+        planning.harvest_start(case=case, actor=officer, enqueue=False)
+        for window_id in queue_here(case.pk):
+            harvest_window(window_id, dispatch=False)
     assert case.events.filter(message_name=hostile(50)).exists()
     data = reverse("cases:data", args=[case.reference])
     page = officer_client.get(data, {"channel": "email"}).content.decode()

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from cases.harvest import planning
+from cases.harvest.dispatch import queue_here
 from cases.harvest.progress import harvest_progress
 from cases.harvest.window import harvest_finish_if_complete, harvest_window
 from cases.models import Case, WindowStatus
@@ -32,34 +33,31 @@ class Command(BaseCommand):
                 windows = planning.harvest_start(case=case, actor=None)
                 self.stdout.write(f"{case.reference}: {len(windows)} windows queued")
                 return
-            window_ids = self.prepare_sync(case)
+            self.prepare_sync(case)
         except CaseRuleError as exc:
             raise CommandError(str(exc)) from exc
-        if concurrency <= 1:
-            for window_id in window_ids:
-                harvest_window(window_id)
-        else:
-            with ThreadPoolExecutor(max_workers=concurrency) as pool:
-                list(pool.map(self.run_window, window_ids))
+        # Windows given back for another try come round again, up to HARVEST_MAX_ATTEMPTS.
+        while window_ids := queue_here(case.pk):
+            if concurrency <= 1:
+                for window_id in window_ids:
+                    harvest_window(window_id, dispatch=False)
+            else:
+                with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                    list(pool.map(self.run_window, window_ids))
         harvest_finish_if_complete(case.pk)
         self.report(case)
 
-    def prepare_sync(self, case: Case) -> list[int]:
-        """Plan the case if it never was, put failed windows back in line, list what is pending."""
+    def prepare_sync(self, case: Case) -> None:
+        """Plan the case if it never was, or put its failed windows back in line (audited)."""
         if not case.windows.exists():
             planning.harvest_start(case=case, actor=None, enqueue=False)
         elif case.windows.filter(status=WindowStatus.FAILED).exists():
             planning.harvest_retry_failed(case=case, actor=None, enqueue=False)
-        return list(
-            case.windows.filter(status=WindowStatus.PENDING)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
 
     @staticmethod
     def run_window(window_id: int) -> str:
         try:
-            return harvest_window(window_id)
+            return harvest_window(window_id, dispatch=False)
         finally:
             connection.close()  # each thread has its own connection
 
