@@ -4,8 +4,11 @@
   download reports and exports.
 - Auditors (group "Auditors": view permissions and `cases.audit_case`; the DPO's role) read every
   case, restricted ones included, with their events and audit trails; they change nothing and
-  download nothing, and each showing of a case is in its audit trail like anyone's.
+  download no report or export (only case files, below), and each showing of a case is in its
+  audit trail like anyone's.
 - Admins (superusers) use the Django admin and see every case.
+- The case file (the record of a case's handling, for a supervisory authority) is for officers
+  and auditors (and admins), of the cases they may see.
 
 A case marked `restricted` is seen only by its assigned officer, auditors and admins, and worked
 only by its officer and admins. For everyone else it does not exist: every URL under it answers 404
@@ -41,6 +44,11 @@ def is_auditor(user) -> bool:
     """Auditors read every case, restricted or not (accountability needs it): the permission
     `cases.audit_case`, which the Auditors group has."""
     return user.has_perm("cases.audit_case")
+
+
+def may_take_case_file(user) -> bool:
+    """Officers and auditors take case files (admins too); the case must be visible to them."""
+    return user.has_perm("cases.work_case") or is_auditor(user)
 
 
 def workable_case_q(user, prefix: str = "") -> Q:

@@ -1,14 +1,21 @@
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from . import access, trail
+from . import access, services, trail
+from .forms import LegalHoldForm
 from .models import (
     ActivityEvent,
     AuditAction,
     AuditEntry,
+    AuditValues,
     Case,
     CaseNote,
     DeadlineReminder,
@@ -19,6 +26,8 @@ from .models import (
     LinkAccess,
     OrganisationProfile,
     OtherSystem,
+    PreparedCaseFile,
+    ProfileSnapshot,
     Report,
     SystemCheck,
 )
@@ -69,11 +78,74 @@ class CaseAdmin(ReadOnlyAdmin):
         "assigned_officer",
         "verified_at",
     )
-    list_filter = ("status", "regime", "assigned_officer", "received_on", "due_date")
+    list_filter = (
+        "status",
+        "regime",
+        "assigned_officer",
+        "received_on",
+        "due_date",
+        ("legal_hold_since", admin.EmptyFieldListFilter),
+    )
     search_fields = ("reference", "subject_name", "subject_email", "primary_keys")
     date_hierarchy = "received_on"
     list_select_related = ("assigned_officer",)
+    readonly_fields = ("legal_hold", "anonymised_at")
     inlines = [CaseNoteInline]
+
+    @admin.display(description="legal hold")
+    def legal_hold(self, case: Case) -> str:
+        url = reverse("admin:cases_case_legal_hold", args=[case.pk])
+        if case.on_legal_hold:
+            return format_html(
+                'Since {} by {}: {} (<a href="{}">lift it</a>)',
+                f"{case.legal_hold_since:%d %b %Y %H:%M}",
+                case.legal_hold_by or "a former user",
+                case.legal_hold_reason,
+                url,
+            )
+        if case.anonymised_at:
+            return "None (anonymised)"
+        return format_html('None (<a href="{}">place a legal hold</a>)', url)
+
+    def get_urls(self):
+        hold = path(
+            "<path:object_id>/legal-hold/",
+            self.admin_site.admin_view(self.legal_hold_view),
+            name="cases_case_legal_hold",
+        )
+        return [hold, *super().get_urls()]
+
+    def legal_hold_view(self, request, object_id: str):
+        """Place or lift a legal hold (admins only, with a reason; audited)."""
+        if not access.is_admin(request.user):
+            raise PermissionDenied
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            raise Http404
+        form = LegalHoldForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            change = (
+                services.case_lift_legal_hold
+                if case.on_legal_hold
+                else (services.case_place_legal_hold)
+            )
+            try:
+                change(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+            except services.CaseRuleError as exc:
+                form.add_error(None, str(exc))
+            else:
+                done = "placed on" if case.on_legal_hold else "released from"
+                messages.success(request, f"{case.reference} {done} legal hold.")
+                return redirect("admin:cases_case_change", case.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "case": case,
+            "form": form,
+            "title": f"{'Lift the' if case.on_legal_hold else 'Place a'} legal hold on "
+            f"{case.reference}",
+        }
+        return TemplateResponse(request, "admin/cases/case/legal_hold.html", context)
 
 
 @admin.register(CaseNote)
@@ -103,8 +175,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("case", "sequence", "created_at", "sentence", "short_hash")
     list_filter = (AuditActionFilter, "created_at")
     search_fields = ("case__reference", "actor_label", "hash")
-    list_select_related = ("case", "actor")
-    readonly_fields = (
+    list_select_related = ("case", "actor", "values_row")
+    fields = readonly_fields = (
         "case",
         "sequence",
         "created_at",
@@ -113,7 +185,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "actor",
         "actor_label",
         "action",
-        "stored_details",
+        "hashed_details",
         "previous_hash",
         "hash",
     )
@@ -132,8 +204,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
             format_html_join("", "<dt>{}</dt><dd>{}</dd>", details),
         )
 
-    @admin.display(description="details as stored and hashed (JSON)")
-    def stored_details(self, entry: AuditEntry) -> str:
+    @admin.display(description="details as hashed (personal values as salted commitments)")
+    def hashed_details(self, entry: AuditEntry) -> str:
         return format_html(
             "<pre>{}</pre>", json.dumps(entry.details, indent=2, ensure_ascii=False, sort_keys=True)
         )
@@ -141,6 +213,19 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="hash")
     def short_hash(self, entry: AuditEntry) -> str:
         return entry.hash[:12]
+
+
+@admin.register(AuditValues)
+class AuditValuesAdmin(ReadOnlyAdmin):
+    """Which entries still keep personal values beside them; the values themselves are read on
+    the entry's page (the salts are never shown)."""
+
+    case_path = "entry__case__"
+    list_display = ("entry", "erased_at")
+    list_filter = (("erased_at", admin.EmptyFieldListFilter),)
+    search_fields = ("entry__case__reference",)
+    list_select_related = ("entry__case",)
+    fields = readonly_fields = ("entry", "erased_at")
 
 
 class AdminsOnlyReadOnlyAdmin(admin.ModelAdmin):
@@ -240,6 +325,39 @@ class SystemCheckAdmin(ReadOnlyAdmin):
     list_filter = ("outcome", "system")
 
 
+@admin.register(PreparedCaseFile)
+class PreparedCaseFileAdmin(ReadOnlyAdmin):
+    """Case-file PDFs made for officers and auditors; downloaded (and audited) from the case
+    page only."""
+
+    list_display = ("case", "created_at", "requested_by", "status", "pages", "size")
+    list_filter = ("status", "created_at")
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "requested_by")
+    exclude = ("file",)
+
+
+@admin.register(ProfileSnapshot)
+class ProfileSnapshotAdmin(admin.ModelAdmin):
+    """The profile's text as report versions used it: frozen, read-only."""
+
+    list_display = ("sha256", "taken_at")
+    fields = readonly_fields = ("sha256", "taken_at", "texts")
+
+    @admin.display(description="content")
+    def texts(self, snapshot: ProfileSnapshot) -> str:
+        return json.dumps(snapshot.content, ensure_ascii=False, indent=1)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
@@ -294,6 +412,7 @@ class ReportAdmin(ReadOnlyAdmin):
         "sha256",
         "acknowledged_gaps",
         "gaps_text",
+        "profile_snapshot",
     )
     # The files are personal data: they are downloaded (and audited) from the case page only.
     exclude = ("file", "json_file", "csv_file")

@@ -4,6 +4,16 @@ ledger), and verify chains and the ledger.
 Invariants: a case's entries are numbered 1..audit_length, each hashing the one before; every
 entry has exactly one ledger link, written in the same transaction, naming its case, number and
 hash; the ledger's links are numbered 1..LedgerHead.length, each hashing the one before.
+
+Personal values never enter the chain: an entry's details hold salted commitments to them, and the
+values with their salts sit in the entry's AuditValues row (cases/audit_values.py), written in the
+same transaction. While kept, each value must match its commitment; once erased (by retention,
+recorded by a later "case anonymised" entry) it reads as "(erased)" and is not compared.
+
+Trails written before values moved beside the chain were rewritten once by the migration that
+moved them: its "trail migrated" entry names the old head (number and hash), which is what the
+ledger (and any anchor) recorded for those entries; while their values are kept, re-hashing the
+entries as they were must give that head again.
 """
 
 import json
@@ -14,7 +24,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from .models import GENESIS_HASH, AuditEntry, Case, LedgerEntry, LedgerHead
+from .audit_state import state_differences
+from .audit_values import commitments_in, split_personal, values_problem
+from .models import (
+    GENESIS_HASH,
+    AuditAction,
+    AuditEntry,
+    AuditValues,
+    Case,
+    LedgerEntry,
+    LedgerHead,
+)
 
 SYSTEM_ACTOR = "system"
 
@@ -29,6 +49,9 @@ def audit_append(*, case: Case, actor, action: str, details: dict | None = None)
         locked = Case.objects.select_for_update().only("id", "reference", "audit_length")
         locked = locked.get(pk=case.pk)
         previous = locked.audit_entries.order_by("-sequence").only("hash").first()
+        # Stored exactly as it will read back, so the hash verifies after a round trip.
+        plain = json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder))
+        committed, values = split_personal(plain)
         entry = AuditEntry(
             case=locked,
             sequence=locked.audit_length + 1,
@@ -36,12 +59,13 @@ def audit_append(*, case: Case, actor, action: str, details: dict | None = None)
             actor=actor if actor is not None and actor.is_authenticated else None,
             actor_label=actor.get_username() if actor is not None else SYSTEM_ACTOR,
             action=action,
-            # Stored exactly as it will read back, so the hash verifies after a round trip.
-            details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
+            details=committed,
             previous_hash=previous.hash if previous else GENESIS_HASH,
         )
         entry.hash = entry.compute_hash(locked.reference)
         entry.save()
+        if values:
+            AuditValues.objects.create(entry=entry, values=values)
         Case.objects.filter(pk=locked.pk).update(audit_length=entry.sequence)
         ledger_append(reference=locked.reference, entry=entry)
         case.audit_length = entry.sequence
@@ -89,11 +113,22 @@ class ChainBreak:
         return f"{self.case_reference}: {where}: {self.reason}"
 
 
+def _migration_marker(case: Case) -> AuditEntry | None:
+    return case.audit_entries.filter(action=AuditAction.TRAIL_MIGRATED).order_by("sequence").last()
+
+
 def verify_chain(case: Case) -> tuple[int, ChainBreak | None]:
-    """Check one case's chain; return the number of entries read and the first break, if any."""
+    """Check one case's chain and the personal values beside it; return the number of entries
+    read and the first break, if any."""
     expected_previous = GENESIS_HASH
     count = 0
-    for entry in case.audit_entries.order_by("sequence").iterator(chunk_size=2000):
+    marker = _migration_marker(case)
+    marked = marker.sequence if marker else 0
+    # The chain as it was before the migration, re-hashed while every value is kept.
+    legacy_previous: str | None = GENESIS_HASH
+    last_erased = last_anonymised = 0
+    entries = case.audit_entries.select_related("values_row").order_by("sequence")
+    for entry in entries.iterator(chunk_size=2000):
         count += 1
         if entry.sequence != count:
             return count, ChainBreak(case.reference, entry.sequence, f"expected #{count} here")
@@ -101,17 +136,87 @@ def verify_chain(case: Case) -> tuple[int, ChainBreak | None]:
             return count, ChainBreak(case.reference, entry.sequence, "previous hash does not match")
         if entry.compute_hash(case.reference) != entry.hash:
             return count, ChainBreak(case.reference, entry.sequence, "content does not match hash")
+        problem = _values_problem(entry)
+        if problem:
+            return count, ChainBreak(case.reference, entry.sequence, problem)
+        kept = entry.values_kept
+        if kept is not None and kept.erased_at is not None:
+            last_erased = entry.sequence
+        if entry.action == AuditAction.CASE_ANONYMISED:
+            last_anonymised = entry.sequence
+        if entry.sequence < marked:
+            legacy_previous = _legacy_hash(entry, legacy_previous, case.reference)
+        elif entry.sequence == marked:
+            problem = _old_head_problem(entry, legacy_previous)
+            if problem:
+                return count, ChainBreak(case.reference, entry.sequence, problem)
         expected_previous = entry.hash
     if count != case.audit_length:
         return count, ChainBreak(
             case.reference, None, f"{case.audit_length} entries were written, {count} remain"
         )
+    if last_erased > last_anonymised:
+        return count, ChainBreak(
+            case.reference,
+            last_erased,
+            "its personal values were erased, but no erasure is recorded after it",
+        )
     return count, None
+
+
+def _values_problem(entry: AuditEntry) -> str | None:
+    """Whether the values beside the entry are the ones its details commit to."""
+    kept = entry.values_kept
+    if not commitments_in(entry.details):
+        # No commitments: a row of values beside it would be an addition.
+        if kept is not None and kept.values:
+            return "values are kept beside it, but its details commit to none"
+        return None
+    if kept is None:
+        return "its personal values are missing (deleted, not erased)"
+    if kept.erased_at is not None:
+        return "values are kept beside it after their erasure" if kept.values else None
+    return values_problem(entry.details, kept.values)
+
+
+def _legacy_hash(entry: AuditEntry, previous: str | None, reference: str) -> str | None:
+    """The entry's hash as it was before its values moved beside the chain; None once a value
+    is erased (what was hashed can no longer be shown)."""
+    if previous is None:
+        return None
+    if commitments_in(entry.details):
+        kept = entry.values_kept
+        if kept is None or kept.erased_at is not None:
+            return None
+    as_written = AuditEntry(
+        sequence=entry.sequence,
+        created_at=entry.created_at,
+        actor_label=entry.actor_label,
+        action=entry.action,
+        details=entry.readable_details,
+        previous_hash=previous,
+    )
+    return as_written.compute_hash(reference)
+
+
+def _old_head_problem(marker: AuditEntry, legacy_head: str | None) -> str | None:
+    old_head = marker.details.get("old_head") or {}
+    if old_head.get("sequence") != marker.sequence - 1:
+        return "the migration's old head does not name the entry before it"
+    if legacy_head is not None and legacy_head != old_head.get("hash"):
+        return "the entries before the migration do not hash to the old head it recorded"
+    return None
 
 
 def verify_chain_in_ledger(case: Case) -> ChainBreak | None:
     """Check that the case's chain is exactly what the ledger recorded of it, entry for entry:
-    catches a chain cut at its end, re-hashed after an edit, or never linked."""
+    catches a chain cut at its end, re-hashed after an edit, or never linked.
+
+    Entries before a "trail migrated" entry were linked with the hashes they had before the
+    migration: of those, the ledger is held to the old head the migration recorded (and the
+    migration entry itself, linked with its new hash, covers the rewritten ones)."""
+    marker = _migration_marker(case)
+    old_head = (marker.details.get("old_head") or {}) if marker else {}
     entries = case.audit_entries.order_by("sequence").values_list("sequence", "hash")
     links = LedgerEntry.objects.filter(case_reference=case.reference).order_by("sequence")
     links = links.values_list("case_sequence", "case_hash")
@@ -120,6 +225,9 @@ def verify_chain_in_ledger(case: Case) -> ChainBreak | None:
         link = next(recorded, None)
         if link is None:
             return ChainBreak(case.reference, sequence, "not in the ledger")
+        if marker is not None and sequence < marker.sequence:
+            expected = old_head.get("hash") if sequence == old_head.get("sequence") else link[1]
+            digest = expected
         if link != (sequence, digest):
             return ChainBreak(
                 case.reference, link[0], "differs from the hash the ledger recorded for it"
@@ -128,6 +236,45 @@ def verify_chain_in_ledger(case: Case) -> ChainBreak | None:
     if missing is not None:
         return ChainBreak(case.reference, missing[0], "in the ledger, missing from the chain")
     return None
+
+
+def redacted_count(case: Case) -> int:
+    """Entries of the case whose personal values were erased (their commitments remain)."""
+    return AuditValues.objects.filter(entry__case=case, erased_at__isnull=False).count()
+
+
+@dataclass(frozen=True)
+class CaseVerification:
+    """What verifying one case found: entries read, entries redacted, problems (none: ok)."""
+
+    entries: int
+    redacted: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_case(case_id: int) -> CaseVerification:
+    """Verify one case's chain, its personal values, its links in the ledger, and its row
+    against what its trail says."""
+    # The case row is locked while it is compared with its trail, so an entry being written at
+    # the same moment cannot make them look different.
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("verified_by")
+            .get(pk=case_id)
+        )
+        count, chain_break = verify_chain(case)
+        found = [str(chain_break)] if chain_break else []
+        in_ledger = verify_chain_in_ledger(case)
+        if in_ledger:
+            found.append(str(in_ledger))
+        if not found:
+            found += state_differences(case)
+        return CaseVerification(count, redacted_count(case), tuple(found))
 
 
 @dataclass(frozen=True)

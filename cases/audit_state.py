@@ -1,12 +1,15 @@
 """A case's legally relevant state as its audit trail tells it, compared with the case's row.
 
 DERIVATIONS is the whole rule: for each audit action, what it sets (status, identity verification,
-recipient, due date, extension, and the SHA-256 of each report version's files). An action not
-listed sets nothing. Whoever adds an action that changes any of these adds its line here, or
-`verify_audit` reports every case it touched as changed outside the trail.
+recipient, due date, extension, legal hold, and the SHA-256 of each report version's files). An
+action not listed sets nothing. Whoever adds an action that changes any of these adds its line
+here, or `verify_audit` reports every case it touched as changed outside the trail.
 
 Values are kept as the trail stores them (JSON: dates and times as ISO text) and the row's are put
 in the same form. A value the trail never recorded (entries written before it was) is not compared.
+Personal values (the recipient, the extension's reason) are read back from beside the chain, where
+each was checked against its commitment (cases/audit.py); once retention erased them they read
+"(erased)" and are not compared: anonymisation's own entry then says what the row holds instead.
 """
 
 import json
@@ -15,7 +18,8 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .models import AuditAction, AuditEntry, Case, ReportStatus
+from .audit_values import ERASED, MISSING
+from .models import AuditAction, AuditEntry, Case, ReportStatus, pseudonym_email
 from .workflow import CaseStatus
 
 State = dict[str, Any]
@@ -35,6 +39,7 @@ INITIAL: State = {
     "extended_on": None,
     "extension_reason": "",
     "subject_told_of_extension_on": None,
+    "legal_hold": False,
     "reports": {},  # version -> {"pdf": sha256, "json": sha256, "csv": sha256}
 }
 LABELS = {
@@ -49,6 +54,7 @@ LABELS = {
     "extended_on": "extended on",
     "extension_reason": "extension reason",
     "subject_told_of_extension_on": "subject told of the extension on",
+    "legal_hold": "legal hold",
 }
 # Personal or free text: named when it differs, never printed.
 UNPRINTED = frozenset({"recipient", "extension_reason"})
@@ -108,6 +114,11 @@ def _report_generated(state: State, details: dict, entry: AuditEntry) -> State:
     return {"reports": {**state["reports"], str(details["version"]): files}}
 
 
+def _anonymised(state: State, details: dict, entry: AuditEntry) -> State:
+    # The pseudonym is no personal value: the row's new recipient can be compared again.
+    return {"recipient": pseudonym_email(details["pseudonym"]), "extension_reason": ERASED}
+
+
 DERIVATIONS: dict[str, Derivation] = {
     AuditAction.CREATED: _created,
     AuditAction.UPDATED: _updated,
@@ -122,6 +133,9 @@ DERIVATIONS: dict[str, Derivation] = {
     AuditAction.COLLECTION_FINISHED: lambda state, details, entry: {"status": details["status"]},
     AuditAction.REPORT_GENERATED: _report_generated,
     AuditAction.DATA_PURGED: lambda *_: {"reports": {}},
+    AuditAction.LEGAL_HOLD_PLACED: lambda *_: {"legal_hold": True},
+    AuditAction.LEGAL_HOLD_LIFTED: lambda *_: {"legal_hold": False},
+    AuditAction.CASE_ANONYMISED: _anonymised,
 }
 
 
@@ -137,7 +151,7 @@ def derive(entries: Iterable[AuditEntry]) -> State:
         if derivation is None:
             continue
         try:
-            state.update(derivation(state, entry.details, entry))
+            state.update(derivation(state, entry.readable_details, entry))
         except (KeyError, TypeError) as exc:
             raise UnreadableEntry(f"entry #{entry.sequence} ({entry.action}) lacks {exc}") from None
     return state
@@ -166,6 +180,7 @@ def row_state(case: Case) -> State:
             "extended_on": case.extended_on,
             "extension_reason": case.extension_reason,
             "subject_told_of_extension_on": case.subject_told_of_extension_on,
+            "legal_hold": case.on_legal_hold,
             "reports": {
                 str(version): {"pdf": pdf, "json": json_sha256, "csv": csv_sha256}
                 for version, pdf, json_sha256, csv_sha256 in reports.values_list(
@@ -177,13 +192,15 @@ def row_state(case: Case) -> State:
 
 
 def _differs(row: Any, trail: Any) -> bool:
-    return UNRECORDED not in (row, trail) and row != trail
+    unknown = (UNRECORDED, ERASED, MISSING)
+    return row not in unknown and trail not in unknown and row != trail
 
 
 def state_differences(case: Case) -> list[str]:
     """How the case's row differs from what its trail says (empty when it does not)."""
     try:
-        trail = derive(case.audit_entries.order_by("sequence").iterator(chunk_size=2000))
+        entries = case.audit_entries.select_related("values_row").order_by("sequence")
+        trail = derive(entries.iterator(chunk_size=2000))
     except UnreadableEntry as exc:
         return [f"{case.reference}: {exc}"]
     row = row_state(case)

@@ -532,3 +532,13 @@ class OtherSystemsForm(forms.Form):
             )
             for system in self.systems
         }
+
+
+class LegalHoldForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Why the case must be kept whole (e.g. the claim or inquiry it is evidence for), "
+        "or why the hold ends.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_TEXT_LENGTH,
+    )

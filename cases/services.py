@@ -5,7 +5,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from .access import ownership_locked
+from .access import is_admin, ownership_locked
 from .audit import audit_append
 from .deadlines import days_stopped, due_date_for, extended_due_date_for
 from .models import AuditAction, Case, CaseNote, OrganisationProfile, ReferenceCounter
@@ -398,6 +398,8 @@ def case_resume_clock(*, case: Case, actor, answered_on: date) -> Case:
 def case_change_status(*, case: Case, actor, status: str, reason: str = "", **details) -> Case:
     """Move the case to `status` if the workflow allows it; raise TransitionNotAllowed if not."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.anonymised_at:
+        raise CaseRuleError("This case was anonymised by retention; it can no longer change.")
     check_transition(locked.status, status)
     if status in NEEDS_REASON and not reason.strip():
         raise CaseRuleError(f"Give the reason the case is {CaseStatus(status).label.lower()}.")
@@ -433,3 +435,54 @@ def case_add_note(*, case: Case, actor, text: str) -> CaseNote:
     note = CaseNote.objects.create(case=case, author=actor, text=text.strip())
     audit_append(case=case, actor=actor, action=AuditAction.NOTE_ADDED, details={"text": note.text})
     return note
+
+
+@transaction.atomic
+def case_place_legal_hold(*, case: Case, actor, reason: str) -> Case:
+    """Keep the case whole (admins only): retention neither deletes its data nor anonymises it
+    while the hold lasts."""
+    if not is_admin(actor):
+        raise CaseRuleError("Only an administrator can place a legal hold.")
+    if not reason.strip():
+        raise CaseRuleError("Give the reason for the legal hold.")
+    _lock_and_refresh(case)
+    if case.on_legal_hold:
+        raise CaseRuleError(
+            f"The case has been on legal hold since {case.legal_hold_since:%d %b %Y}."
+        )
+    if case.anonymised_at:
+        raise CaseRuleError("The case was anonymised: there is nothing left to hold.")
+    entry = audit_append(
+        case=case,
+        actor=actor,
+        action=AuditAction.LEGAL_HOLD_PLACED,
+        details={"reason": reason.strip()},
+    )
+    case.legal_hold_since, case.legal_hold_reason, case.legal_hold_by = (
+        entry.created_at,
+        reason.strip(),
+        actor,
+    )
+    case.save(update_fields=["legal_hold_since", "legal_hold_reason", "legal_hold_by"])
+    return case
+
+
+@transaction.atomic
+def case_lift_legal_hold(*, case: Case, actor, reason: str) -> Case:
+    """End the legal hold (admins only); retention applies again from the next run."""
+    if not is_admin(actor):
+        raise CaseRuleError("Only an administrator can lift a legal hold.")
+    if not reason.strip():
+        raise CaseRuleError("Give the reason for lifting the legal hold.")
+    _lock_and_refresh(case)
+    if not case.on_legal_hold:
+        raise CaseRuleError("The case is not on legal hold.")
+    audit_append(
+        case=case,
+        actor=actor,
+        action=AuditAction.LEGAL_HOLD_LIFTED,
+        details={"reason": reason.strip(), "held_since": case.legal_hold_since},
+    )
+    case.legal_hold_since, case.legal_hold_reason, case.legal_hold_by = None, "", None
+    case.save(update_fields=["legal_hold_since", "legal_hold_reason", "legal_hold_by"])
+    return case

@@ -570,10 +570,12 @@ class TrailLine:
         return clock.format_time(self.entry.created_at)
 
 
-def describe(entry: AuditEntry) -> TrailLine:
-    """One entry as people read it: a sentence and its details as (label, text) pairs."""
+def describe(entry: AuditEntry, details: dict | None = None) -> TrailLine:
+    """One entry as people read it: a sentence and its details as (label, text) pairs; the
+    details are the entry's, personal values read back from beside the chain, unless given."""
     kind = TRAIL.get(entry.action) or _fallback(entry.action)
-    details = entry.details if isinstance(entry.details, dict) else {"details": entry.details}
+    readable = entry.readable_details if details is None else details
+    details = readable if isinstance(readable, dict) else {"details": readable}
     person = actor_name(entry)
     try:
         sentence = kind.sentence(person, details)

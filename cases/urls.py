@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .case_file import views as case_file_views
 from .reports import views as report_views
 
 app_name = "cases"
@@ -25,6 +26,21 @@ urlpatterns = [
     path("<str:reference>/collect/retry/", views.harvest_retry, name="retry_failed"),
     path("<str:reference>/progress/", views.case_progress, name="progress"),
     path("<str:reference>/other-systems/", views.case_other_systems, name="other_systems"),
+    path(
+        "<str:reference>/case-file.json",
+        case_file_views.case_file_json_download,
+        name="case_file_json",
+    ),
+    path(
+        "<str:reference>/case-files/",
+        case_file_views.case_file_prepare,
+        name="case_file_prepare",
+    ),
+    path(
+        "<str:reference>/case-files/<int:prepared_id>.pdf",
+        case_file_views.case_file_pdf,
+        name="case_file_pdf",
+    ),
     path("<str:reference>/reports/", report_views.report_generate, name="report_generate"),
     path("<str:reference>/reports/<int:version>.pdf", report_views.report_pdf, name="report_pdf"),
     path(

@@ -20,6 +20,7 @@ from netcore.records import ACTIVITY_WORDS, activity_label
 from . import access, form_state, scope, services, trail
 from .access import can_download, can_view, can_work, visible_cases
 from .audit import audit_append
+from .case_file.views import case_file_panel
 from .dashboard import (
     ANSWERED_PERIOD_DAYS,
     DUE_SOON_DAYS,
@@ -330,7 +331,7 @@ def case_trail(request: HttpRequest, reference: str) -> HttpResponse:
     """The trail in sentences, newest first; views and downloads hidden unless asked for."""
     case = _load(request, reference)
     show_access = request.GET.get("views") == "shown"
-    entries = case.audit_entries.select_related("actor").order_by("-sequence")
+    entries = case.audit_entries.select_related("actor", "values_row").order_by("-sequence")
     access_count = entries.filter(action__in=trail.ACCESS_ACTIONS).count()
     if not show_access:
         entries = entries.filter(trail.changes_only())
@@ -342,6 +343,7 @@ def case_trail(request: HttpRequest, reference: str) -> HttpResponse:
         "cases/case_trail.html",
         {
             "lines": [trail.describe(entry) for entry in page.object_list],
+            "case_files": case_file_panel(case),
             "page": page,
             "show_access": show_access,
             "access_count": access_count,
@@ -362,7 +364,7 @@ def case_trail_csv(request: HttpRequest, reference: str) -> StreamingHttpRespons
         action=AuditAction.TRAIL_DOWNLOADED,
         details={"entries": case.audit_length + 1},
     )
-    entries = case.audit_entries.select_related("actor").order_by("sequence")
+    entries = case.audit_entries.select_related("actor", "values_row").order_by("sequence")
     response = StreamingHttpResponse(
         trail.csv_lines(entries.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
     )

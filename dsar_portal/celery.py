@@ -32,6 +32,7 @@ app.conf.imports = (
     "cases.jobs.retention",
     "cases.jobs.anchor",
     "cases.reports.integrity",
+    "cases.case_file.production",
 )
 
 

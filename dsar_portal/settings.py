@@ -363,6 +363,9 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # case record and its audit trail stay); the purge runs daily at RETENTION_PURGE_HOUR.
 RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=90)
 RETENTION_PURGE_HOUR = env.int("RETENTION_PURGE_HOUR", default=2)
+# A case finished this many days ago is anonymised by the same daily run (the accountability
+# stage: the subject replaced by a pseudonym, the trail's personal values erased).
+ACCOUNTABILITY_RETENTION_DAYS = env.int("ACCOUNTABILITY_RETENTION_DAYS", default=1095)
 
 # The audit trail's anchor: the global ledger's head, written daily at AUDIT_ANCHOR_HOUR outside
 # the database, appended to this file (on storage the database's owners cannot rewrite) and/or

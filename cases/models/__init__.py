@@ -1,9 +1,18 @@
 """The cases app's models, one module per concern; everything is importable from here."""
 
-from .audit import GENESIS_HASH, AppendOnlyError, AuditAction, AuditEntry, LedgerEntry, LedgerHead
-from .case import Case, CaseNote, Channel, ReferenceCounter, VerificationMethod
+from .audit import (
+    GENESIS_HASH,
+    AppendOnlyError,
+    AuditAction,
+    AuditEntry,
+    AuditValues,
+    LedgerEntry,
+    LedgerHead,
+)
+from .case import Case, CaseNote, Channel, ReferenceCounter, VerificationMethod, pseudonym_email
+from .case_file import PreparedCaseFile
 from .harvest import ActivityEvent, HarvestWindow, WindowFailure, WindowStatus
-from .organisation import ART15_DEFAULTS, OrganisationProfile, OtherSystem
+from .organisation import ART15_DEFAULTS, OrganisationProfile, OtherSystem, ProfileSnapshot
 from .reminders import DeadlineReminder
 from .reports import (
     LIVE_OUTCOMES,
@@ -31,6 +40,7 @@ __all__ = [
     "AppendOnlyError",
     "AuditAction",
     "AuditEntry",
+    "AuditValues",
     "Case",
     "CaseNote",
     "Channel",
@@ -48,6 +58,8 @@ __all__ = [
     "OrganisationProfile",
     "OtherSystem",
     "PassphraseHandoff",
+    "PreparedCaseFile",
+    "ProfileSnapshot",
     "ReferenceCounter",
     "Report",
     "ReportStatus",
@@ -57,5 +69,6 @@ __all__ = [
     "WindowFailure",
     "WindowStatus",
     "private_storage",
+    "pseudonym_email",
     "report_upload_to",
 ]

@@ -1,9 +1,12 @@
-"""The audit trail: each case's append-only hash chain (AuditEntry), and the global ledger
-(LedgerEntry) that links every chain's every head, in the order written, into one more chain.
+"""The audit trail: each case's append-only hash chain (AuditEntry), the personal values beside
+it (AuditValues), and the global ledger (LedgerEntry) that links every chain's every head, in the
+order written, into one more chain.
 
 A case's chain proves its entries were not edited in place; the ledger proves no chain was cut,
 re-hashed or deleted with its case, and its head, anchored outside the database
 (`manage.py audit_anchor`), proves the ledger itself was not rewritten before the last anchor.
+The chain hashes salted commitments to personal values, never the values (cases/audit_values.py),
+so retention can erase the values and every chain still verifies.
 """
 
 import hashlib
@@ -13,6 +16,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from ..audit_values import MISSING, commitments_in, reveal
 from .case import Case
 
 
@@ -48,6 +52,12 @@ class AuditAction(models.TextChoices):
     LINK_DOWNLOADED = "link_downloaded", "Downloaded by the subject"
     REPORT_FILE_ALTERED = "report_file_altered", "Report file altered: refused"
     OTHER_SYSTEMS_RECORDED = "other_systems_recorded", "Other systems' outcomes recorded"
+    TRAIL_MIGRATED = "trail_migrated", "Personal values moved beside the chain (old head kept)"
+    LEGAL_HOLD_PLACED = "legal_hold_placed", "Legal hold placed"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted", "Legal hold lifted"
+    CASE_ANONYMISED = "case_anonymised", "Case anonymised (retention); personal values erased"
+    CASE_FILE_PRODUCED = "case_file_produced", "Case file produced"
+    CASE_FILE_DOWNLOADED = "case_file_downloaded", "Case file downloaded"
 
 
 class AppendOnlyError(Exception):
@@ -107,6 +117,25 @@ class AuditEntry(models.Model):
             self.action, self.action.replace("_", " ").capitalize()
         )
 
+    @property
+    def values_kept(self) -> "AuditValues | None":
+        """The row of values beside this entry, if there is one."""
+        try:
+            return self.values_row
+        except AuditValues.DoesNotExist:
+            return None
+
+    @property
+    def readable_details(self) -> dict:
+        """The details as given, each personal value read back from beside the chain, or
+        "(erased)" once retention erased it. Load entries with `select_related("values_row")`."""
+        if not commitments_in(self.details):
+            return self.details
+        kept = self.values_kept
+        if kept is None:
+            return reveal(self.details, None, absent=MISSING)
+        return reveal(self.details, None if kept.erased_at else kept.values)
+
     def canonical_content(self, case_reference: str) -> str:
         return json.dumps(
             {
@@ -126,6 +155,23 @@ class AuditEntry(models.Model):
     def compute_hash(self, case_reference: str) -> str:
         content = self.previous_hash + self.canonical_content(case_reference)
         return hashlib.sha256(content.encode()).hexdigest()
+
+
+class AuditValues(models.Model):
+    """The personal values (and their salts) one entry's details commit to: written with the
+    entry, never changed, erased (values and salts gone, the row kept) by retention."""
+
+    entry = models.OneToOneField(
+        AuditEntry, on_delete=models.PROTECT, primary_key=True, related_name="values_row"
+    )
+    values = models.JSONField(default=dict)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "audit values"
+
+    def __str__(self) -> str:
+        return f"values of {self.entry_id}" + (" (erased)" if self.erased_at else "")
 
 
 class LedgerEntryQuerySet(models.QuerySet):

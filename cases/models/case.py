@@ -35,6 +35,11 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
+def pseudonym_email(pseudonym: str) -> str:
+    """The address an anonymised case holds instead of the subject's (never deliverable)."""
+    return f"{pseudonym.lower()}@anonymised.invalid"
+
+
 class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status__in=FINISHED)
@@ -113,6 +118,19 @@ class Case(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     # Number of audit entries written; lets verification notice entries cut from the end.
     audit_length = models.PositiveIntegerField(default=0, editable=False)
+    # A legal hold (placed by an admin, with a reason) stops both stages of retention.
+    legal_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
+    legal_hold_reason = models.TextField(blank=True, editable=False)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # When retention's accountability stage replaced the subject by a pseudonym.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,6 +178,10 @@ class Case(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_since is not None
 
     def days_left(self, today=None) -> int:
         """Days to the deadline; while the clock is stopped, the days it stopped with."""

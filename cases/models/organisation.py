@@ -2,6 +2,10 @@
 report carries unless the profile says otherwise, its default time zone, and the other systems
 that may hold a subject's data (each case records what was found in each)."""
 
+import hashlib
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -186,3 +190,50 @@ class OtherSystem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProfileSnapshot(models.Model):
+    """The organisation profile as a report version used it, frozen: every editable field with its
+    label and value (new fields of the profile are included without change here). Identical
+    profiles share one snapshot, named by the SHA-256 of its content, which the version's audit
+    entry records; snapshots are never changed or deleted (retention keeps them: no personal
+    data)."""
+
+    sha256 = models.CharField("SHA-256", max_length=64, unique=True, editable=False)
+    content = models.JSONField(editable=False, help_text="[{field, label, value}, ...] in order.")
+    taken_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return f"profile snapshot {self.sha256[:12]} ({self.taken_at:%Y-%m-%d})"
+
+    @staticmethod
+    def content_of(profile: OrganisationProfile) -> list[dict]:
+        """The profile's editable fields, labelled, as plain JSON."""
+        fields = [
+            {"field": f.name, "label": str(f.verbose_name), "value": f.value_from_object(profile)}
+            for f in profile._meta.concrete_fields
+            if f.editable and not f.primary_key
+        ]
+        return json.loads(json.dumps(fields, cls=DjangoJSONEncoder))
+
+    @staticmethod
+    def digest(fields: list[dict]) -> str:
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @classmethod
+    def take(cls, profile: OrganisationProfile) -> "ProfileSnapshot":
+        """The snapshot of `profile` as it stands (made the first time this content is seen)."""
+        fields = cls.content_of(profile)
+        snapshot, _ = cls.objects.get_or_create(
+            sha256=cls.digest(fields), defaults={"content": fields}
+        )
+        return snapshot
+
+    @property
+    def intact(self) -> bool:
+        """True when its content still hashes to the SHA-256 it was recorded under."""
+        return self.digest(self.content) == self.sha256

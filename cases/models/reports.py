@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from .case import Case
+from .organisation import ProfileSnapshot
 
 
 def private_storage():
@@ -69,6 +70,10 @@ class Report(models.Model):
     # A case with failed windows is reported only when the officer acknowledges the gap.
     acknowledged_gaps = models.BooleanField(default=False)
     gaps_text = models.TextField(blank=True, help_text="The gaps as the report states them.")
+    # The organisation profile's text this version was made with (kept after retention).
+    profile_snapshot = models.ForeignKey(
+        ProfileSnapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["case_id", "-version"]

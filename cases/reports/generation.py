@@ -14,7 +14,15 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from cases.audit import audit_append
-from cases.models import AuditAction, Case, Report, ReportStatus, WindowStatus
+from cases.models import (
+    AuditAction,
+    Case,
+    OrganisationProfile,
+    ProfileSnapshot,
+    Report,
+    ReportStatus,
+    WindowStatus,
+)
 from cases.services import CaseRuleError, case_change_status
 from cases.workflow import CaseStatus, TransitionNotAllowed
 
@@ -128,6 +136,8 @@ def report_build(report_id: int) -> Report | None:
             on=timezone.localdate(report.created_at),
         )
     try:
+        # The profile's text this version is made with, kept with it for good.
+        snapshot = ProfileSnapshot.take(OrganisationProfile.load())
         with tempfile.TemporaryDirectory(prefix="report-out-") as tmp:
             tmp_dir = Path(tmp)
             pdf_path = tmp_dir / report.filename
@@ -138,6 +148,13 @@ def report_build(report_id: int) -> Report | None:
                 acknowledgement=acknowledgement,
                 exports_dir=tmp_dir,
             )
+            if ProfileSnapshot.digest(ProfileSnapshot.content_of(OrganisationProfile.load())) != (
+                snapshot.sha256
+            ):
+                raise ReportError(
+                    "The organisation profile was changed while the report was made; "
+                    "generate the report again."
+                )
             if result.json_path is None or result.csv_path is None:
                 raise ReportError("The exports were not written.")
             # The claim's number in the names: a stale twin never overwrites these files.
@@ -171,6 +188,7 @@ def report_build(report_id: int) -> Report | None:
             size=result.size,
             pages=result.pages,
             event_count=result.event_count,
+            profile_snapshot=snapshot,
             finished_at=timezone.now(),
         )
         if not recorded:
@@ -191,6 +209,7 @@ def report_build(report_id: int) -> Report | None:
                 "pages": report.pages,
                 "event_count": report.event_count,
                 "acknowledged_gaps": report.acknowledged_gaps,
+                "profile_sha256": snapshot.sha256,
             },
         )
         case.refresh_from_db(fields=["status"])

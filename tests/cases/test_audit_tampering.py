@@ -10,13 +10,24 @@ from django.db import connection
 
 from cases import services
 from cases.audit import audit_append
+from cases.audit_values import split_personal
 from cases.jobs.retention import purge_case
-from cases.models import GENESIS_HASH, AuditAction, AuditEntry, Case, CaseNote, Report, ReportStatus
+from cases.models import (
+    GENESIS_HASH,
+    AuditAction,
+    AuditEntry,
+    AuditValues,
+    Case,
+    CaseNote,
+    Report,
+    ReportStatus,
+)
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
 ENTRIES = AuditEntry._meta.db_table
+VALUES = AuditValues._meta.db_table
 CASES = Case._meta.db_table
 
 
@@ -47,17 +58,29 @@ def worked_case(officer):
     return Case.objects.get(pk=case.pk)
 
 
+def delete_entries(where: str, params: list) -> None:
+    """Delete entries with the personal values kept beside them (which point at them)."""
+    sql(f"DELETE FROM {VALUES} WHERE entry_id IN (SELECT id FROM {ENTRIES} WHERE {where})", params)
+    sql(f"DELETE FROM {ENTRIES} WHERE {where}", params)
+
+
 def test_cutting_the_last_entry_and_the_count_is_caught(worked_case):
-    sql(f"DELETE FROM {ENTRIES} WHERE case_id = %s AND sequence = 3", [worked_case.pk])
+    delete_entries("case_id = %s AND sequence = 3", [worked_case.pk])
     sql(f"UPDATE {CASES} SET audit_length = 2 WHERE id = %s", [worked_case.pk])
     assert f"{worked_case.reference}: entry #3: in the ledger, missing from the chain" in problems()
 
 
 def rehash_chain(case: Case, edits: dict[int, dict]) -> None:
-    """Edit entries' details and re-hash the whole chain so that it verifies on its own."""
+    """Edit entries' details (their personal values committed and kept beside them as the portal
+    does) and re-hash the whole chain so that it verifies on its own."""
     previous = GENESIS_HASH
     for entry in list(case.audit_entries.order_by("sequence")):
-        entry.details = edits.get(entry.sequence, entry.details)
+        if entry.sequence in edits:
+            entry.details, values = split_personal(edits[entry.sequence])
+            sql(
+                f'UPDATE {VALUES} SET "values" = %s WHERE entry_id = %s',
+                [json.dumps(values), entry.pk],
+            )
         entry.previous_hash = previous
         entry.hash = entry.compute_hash(case.reference)
         sql(
@@ -74,7 +97,7 @@ def test_a_chain_rehashed_after_an_edit_is_caught(worked_case):
 
 
 def test_deleting_a_whole_case_is_caught(worked_case):
-    sql(f"DELETE FROM {ENTRIES} WHERE case_id = %s", [worked_case.pk])
+    delete_entries("case_id = %s", [worked_case.pk])
     sql(f"DELETE FROM {CaseNote._meta.db_table} WHERE case_id = %s", [worked_case.pk])
     sql(f"DELETE FROM {CASES} WHERE id = %s", [worked_case.pk])
     assert f"{worked_case.reference}: in the ledger, but there is no such case" in problems()

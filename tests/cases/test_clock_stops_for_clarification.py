@@ -69,7 +69,7 @@ def test_the_wait_moves_the_deadline_through_a_leap_february():
     assert case.due_date == d("2028-03-11")
     paused, resumed = case.audit_entries.order_by("sequence")[1:]
     assert (paused.action, resumed.action) == ("clock_paused", "clock_resumed")
-    assert paused.details == {
+    assert paused.readable_details == {
         "asked_on": "2028-02-10",
         "question": "Which newsletters do you mean?",
         "old_due_date": "2028-02-29",

@@ -120,7 +120,7 @@ def test_the_request_only_queues_and_the_worker_sends_once(
     assert case.status == "sent"
     actions = list(case.audit_entries.values_list("action", flat=True))
     assert actions.count("send_requested") == 1 and actions.count("report_sent") == 1
-    sent = case.audit_entries.get(action="report_sent").details
+    sent = case.audit_entries.get(action="report_sent").readable_details
     assert sent["recipient"] == "ana@example.net" and sent["channel"] == "link"
     page = officer_client.get(response["Location"]).content.decode()
     assert "A download link was emailed to ana@example.net" in page

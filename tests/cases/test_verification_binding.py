@@ -113,6 +113,6 @@ def test_an_email_changed_after_verification_blocks_the_send_until_verified_agai
     assert message["To"] == "new.address@example.org"
     delivery.refresh_from_db()
     assert delivery.recipient == "new.address@example.org"
-    assert case.audit_entries.get(action="report_sent").details["recipient"] == (
+    assert case.audit_entries.get(action="report_sent").readable_details["recipient"] == (
         "new.address@example.org"
     )

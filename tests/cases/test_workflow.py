@@ -70,7 +70,11 @@ def test_reject_needs_a_reason(db, officer):
     case.refresh_from_db()
     assert (case.status, case.status_reason) == ("rejected", "Manifestly unfounded")
     entry = case.audit_entries.last()
-    assert entry.details == {"from": "received", "to": "rejected", "reason": "Manifestly unfounded"}
+    assert entry.readable_details == {
+        "from": "received",
+        "to": "rejected",
+        "reason": "Manifestly unfounded",
+    }
 
 
 def test_identity_verification_is_recorded_and_audited(db, officer):
@@ -167,7 +171,7 @@ def test_edit_records_old_and_new_values(officer_client, officer):
     }
     response = officer_client.post(reverse("cases:edit", args=[case.reference]), data)
     assert response.status_code == 302
-    changes = Case.objects.get(pk=case.pk).audit_entries.last().details["changes"]
+    changes = Case.objects.get(pk=case.pk).audit_entries.last().readable_details["changes"]
     assert changes["subject_email"] == {"old": "old@example.com", "new": "new@example.com"}
     assert changes["channels"] == {"old": ["email", "sms"], "new": ["email"]}
     assert changes["assigned_officer"] == {"old": None, "new": "olivia"}
@@ -180,4 +184,4 @@ def test_notes_are_audited(officer_client, officer):
         reverse("cases:note", args=[case.reference]), {"text": "Called the subject"}
     )
     assert case.notes.get().text == "Called the subject"
-    assert case.audit_entries.last().details == {"text": "Called the subject"}
+    assert case.audit_entries.last().readable_details == {"text": "Called the subject"}

@@ -1,12 +1,14 @@
 """Users in each role, a restricted case, and a ready report with its files (no rendering)."""
 
+import hashlib
 import importlib
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 
-from cases.models import Delivery, Report
-from tests.factories import OfficerFactory, ReportFactory, UserFactory, make_case
+from cases.models import Delivery, PreparedCaseFile, Report, ReportStatus
+from tests.factories import STAND_IN_FILES, OfficerFactory, ReportFactory, UserFactory, make_case
 
 PASSWORD = "correct horse battery staple"
 
@@ -55,6 +57,19 @@ def make_ready_report(case, version: int = 1) -> Report:
     return ReportFactory(case=case, version=version)
 
 
+def make_prepared_case_file(case) -> PreparedCaseFile:
+    """A ready case-file PDF of `case` (a small stand-in file and its SHA-256)."""
+    data = STAND_IN_FILES["file"]
+    prepared = PreparedCaseFile.objects.create(
+        case=case,
+        status=ReportStatus.READY,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+    )
+    prepared.file.save(prepared.filename, ContentFile(data))
+    return prepared
+
+
 @pytest.fixture
 def case(officer):
     return make_case(actor=officer, assigned_officer=officer)
@@ -78,4 +93,5 @@ def restricted_case(officer, private_storage):
     )
     report = make_ready_report(case)
     Delivery.objects.create(report=report, recipient=case.subject_email, channel="link")
+    make_prepared_case_file(case)
     return case

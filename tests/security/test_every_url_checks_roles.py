@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from cases.models import Case, Delivery
+from tests.security.conftest import make_prepared_case_file
 from tests.security.urlconf_walk import Route, all_routes, url_for
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,9 @@ EXPECTED = {
     "cases:notes": ("get", LOGIN, DENIED, OK, OK),
     "cases:progress": ("get", LOGIN, DENIED, OK, OK),
     "cases:other_systems": ("post", LOGIN, DENIED, DENIED, OK),
+    "cases:case_file_json": ("get", LOGIN, DENIED, FILE, FILE),
+    "cases:case_file_prepare": ("post", LOGIN, DENIED, OK, OK),
+    "cases:case_file_pdf": ("get", LOGIN, DENIED, FILE, FILE),
     "cases:edit": ("get", LOGIN, DENIED, DENIED, OK),
     "cases:verify": ("post", LOGIN, DENIED, DENIED, OK),
     "cases:extend": ("post", LOGIN, DENIED, DENIED, OK),
@@ -128,6 +132,9 @@ def delivery_of(report) -> Delivery:
 
 def argument_values(case: Case, report, user=None) -> dict[str, str]:
     return {
+        "prepared_id": (
+            case.prepared_case_files.filter(status="ready").first() or make_prepared_case_file(case)
+        ).pk,
         "reference": case.reference,
         "version": report.version,
         "kind": "json",

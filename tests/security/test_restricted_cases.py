@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Case, Delivery
+from cases.models import Case, Delivery, PreparedCaseFile
 from tests.factories import make_case
 from tests.security.conftest import make_ready_report
 from tests.security.test_every_url_checks_roles import EXPECTED
@@ -21,7 +21,14 @@ def case_routes():
 
 def answers(client: Client, reference: str) -> dict[str, tuple[int, str]]:
     delivery = Delivery.objects.filter(case__restricted=True).values_list("pk", flat=True).first()
-    values = {"reference": reference, "version": 1, "kind": "csv", "delivery_id": delivery or 1}
+    prepared = PreparedCaseFile.objects.filter(case__restricted=True, status="ready")
+    values = {
+        "reference": reference,
+        "version": 1,
+        "kind": "csv",
+        "delivery_id": delivery or 1,
+        "prepared_id": prepared.values_list("pk", flat=True).first() or 1,
+    }
     result = {}
     for route in case_routes():
         response = getattr(client, EXPECTED[route.key][0])(url_for(route, values))
