@@ -100,6 +100,8 @@ DAY_PATTERNS = {
 }
 SHORT_DAY_PATTERNS = DAY_PATTERNS | {"es": "{d} {m} {y}"}
 MONTH_YEAR_PATTERNS = {"es": "{m} de {y}"}
+# Languages whose month names the chart's SVG text cannot draw (see chart_month_labels).
+UNSHAPED_CHART_LANGUAGES = frozenset({"hi"})
 
 
 def current() -> str:
@@ -139,6 +141,17 @@ def month_year(value: date) -> str:
 def month_abbreviations() -> list[str]:
     """The twelve short month names of the current language."""
     return SHORT_MONTHS[current()]
+
+
+def chart_month_label(month: date, *, with_year: bool) -> str:
+    """A month on the report chart's axis: its short name ("Nov", "Nov 2026"), except where
+    the script needs shaping (Devanagari), which WeasyPrint's SVG text does not do: its number
+    ("11", "11/2026")."""
+    language = current()
+    if language in UNSHAPED_CHART_LANGUAGES:
+        return f"{month.month:02d}/{month.year}" if with_year else f"{month.month:02d}"
+    name = SHORT_MONTHS[language][month.month - 1]
+    return f"{name} {month.year}" if with_year else name
 
 
 def number(value: int) -> str:

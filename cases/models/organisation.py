@@ -311,6 +311,13 @@ class ProfileSnapshot(models.Model):
         )
         return snapshot
 
+    def profile(self) -> OrganisationProfile:
+        """The profile as it was (never saved): its fields with the snapshot's values."""
+        names = {f.name for f in OrganisationProfile._meta.concrete_fields}
+        return OrganisationProfile(
+            **{item["field"]: item["value"] for item in self.content if item["field"] in names}
+        )
+
     @property
     def intact(self) -> bool:
         """True when its content still hashes to the SHA-256 it was recorded under."""

@@ -189,6 +189,7 @@ def report_build(report_id: int) -> Report | None:
             pages=result.pages,
             event_count=result.event_count,
             profile_snapshot=snapshot,
+            language=case.language,
             finished_at=timezone.now(),
         )
         if not recorded:
@@ -210,6 +211,7 @@ def report_build(report_id: int) -> Report | None:
                 "event_count": report.event_count,
                 "acknowledged_gaps": report.acknowledged_gaps,
                 "profile_sha256": snapshot.sha256,
+                "language": case.language,
             },
         )
         case.refresh_from_db(fields=["status"])

@@ -10,19 +10,22 @@ from cases import languages
 register = template.Library()
 
 
+def _day(value: date | datetime) -> date:
+    # A moment's day in its own zone: convert it first (the tz library's `localtime` for
+    # DJANGO_TIME_ZONE, `timezone:zone` for the report's zone).
+    return value.date() if isinstance(value, datetime) else value
+
+
 @register.filter
 def long_day(value: date | datetime | None) -> str:
-    """'20 November 2026' in the current language (a datetime: its date, as it stands)."""
-    if not value:
-        return ""
-    return languages.long_day(value.date() if isinstance(value, datetime) else value)
+    """'20 November 2026' in the current language."""
+    return languages.long_day(_day(value)) if value else ""
 
 
 @register.filter
 def short_day(value: date | datetime | None) -> str:
-    if not value:
-        return ""
-    return languages.short_day(value.date() if isinstance(value, datetime) else value)
+    """'20 Nov 2026' in the current language."""
+    return languages.short_day(_day(value)) if value else ""
 
 
 @register.filter
