@@ -31,6 +31,7 @@ from .models import (
     PassphraseHandoff,
     VerificationMethod,
 )
+from .regimes import REGIME_CHOICES
 from .workflow import CaseStatus, WithdrawalMethod
 
 SYSTEM_NAME = "The portal"
@@ -157,6 +158,7 @@ FIELD_LABELS = {
     "due_date": "Due",
     "assigned_officer": "Officer",
     "restricted": "Restricted",
+    "regime": "Law",
 }
 
 status_label = _choice(CaseStatus.choices)
@@ -284,6 +286,7 @@ TRAIL: dict[str, EntryKind] = {
             Detail("primary_key_count", "Primary keys", _count),
             Detail("assigned_officer", "Officer"),
             Detail("restricted", "Restricted"),
+            Detail("regime", "Law", _choice(REGIME_CHOICES)),
         ),
     ),
     AuditAction.UPDATED: EntryKind(_updated, (Detail("changes", "Changes", _changes),)),
