@@ -31,6 +31,7 @@ from .models import (
     PassphraseHandoff,
     VerificationMethod,
 )
+from .regimes import REGIME_CHOICES
 from .workflow import CaseStatus, WithdrawalMethod
 
 SYSTEM_NAME = "The portal"
@@ -48,8 +49,9 @@ def _choice(choices) -> Format:
 
 
 def _day(value) -> str:
+    """A date, or the day of a moment ("2026-03-03T10:00:00+00:00")."""
     try:
-        return clock.format_day(date.fromisoformat(str(value)))
+        return clock.format_day(date.fromisoformat(str(value)[:10]))
     except ValueError:
         return text(value)
 
@@ -156,6 +158,7 @@ FIELD_LABELS = {
     "due_date": "Due",
     "assigned_officer": "Officer",
     "restricted": "Restricted",
+    "regime": "Law",
 }
 
 status_label = _choice(CaseStatus.choices)
@@ -250,6 +253,22 @@ def _purged(who: str | None, d: dict) -> str:
     )
 
 
+def _case_file_produced(who: str | None, d: dict) -> str:
+    kind = "JSON" if d.get("format") == "json" else "PDF"
+    notes = " with the notes" if d.get("with_notes") else ""
+    return _by(
+        who, f"took the case file ({kind}{notes})", f"The case file was made ({kind}{notes})"
+    )
+
+
+def _anonymised(who: str | None, d: dict) -> str:
+    return (
+        f"The case was anonymised after {_plural(d.get('accountability_days', 0), 'day')} "
+        f"(retention): the subject is now {d.get('pseudonym', 'a pseudonym')}, "
+        f"{_plural(d.get('entries_erased', 0), 'entry', 'entries')}' personal values erased"
+    )
+
+
 VERSION = Detail("version", "Report version")
 TRAIL: dict[str, EntryKind] = {
     AuditAction.CREATED: EntryKind(
@@ -267,6 +286,7 @@ TRAIL: dict[str, EntryKind] = {
             Detail("primary_key_count", "Primary keys", _count),
             Detail("assigned_officer", "Officer"),
             Detail("restricted", "Restricted"),
+            Detail("regime", "Law", _choice(REGIME_CHOICES)),
         ),
     ),
     AuditAction.UPDATED: EntryKind(_updated, (Detail("changes", "Changes", _changes),)),
@@ -538,6 +558,51 @@ TRAIL: dict[str, EntryKind] = {
             Detail("deliveries", "Deliveries deleted", _count),
             Detail("files", "Files deleted", _count),
         ),
+    ),
+    AuditAction.TRAIL_MIGRATED: EntryKind(
+        lambda who, d: "Personal values were moved beside the chain; the old head is kept",
+        (
+            Detail(
+                "old_head",
+                "Old head",
+                lambda v: (
+                    f"entry {v.get('sequence')}, {v.get('hash')}"
+                    if isinstance(v, dict)
+                    else text(v)
+                ),
+            ),
+            Detail("values_moved", "Values moved", _count),
+        ),
+    ),
+    AuditAction.LEGAL_HOLD_PLACED: EntryKind(
+        lambda who, d: _by(who, "placed a legal hold", "A legal hold was placed"),
+        (Detail("reason", "Reason"),),
+    ),
+    AuditAction.LEGAL_HOLD_LIFTED: EntryKind(
+        lambda who, d: _by(who, "lifted the legal hold", "The legal hold was lifted"),
+        (Detail("reason", "Reason"), Detail("held_since", "Held since", _day)),
+    ),
+    AuditAction.CASE_ANONYMISED: EntryKind(
+        _anonymised,
+        (
+            Detail("accountability_days", "Kept for (days)", _count),
+            Detail("primary_key_count", "Keys replaced", _count),
+            Detail("entries_erased", "Entries erased", _count),
+            Detail("notes_deleted", "Notes deleted", _count),
+        ),
+    ),
+    AuditAction.CASE_FILE_PRODUCED: EntryKind(
+        _case_file_produced,
+        (
+            Detail("via", "Through"),
+            Detail("sha256", "SHA-256"),
+            Detail("size", "Size (bytes)", _count),
+        ),
+    ),
+    AuditAction.CASE_FILE_DOWNLOADED: EntryKind(
+        lambda who, d: _by(who, "downloaded the case file", "The case file was downloaded"),
+        (Detail("sha256", "SHA-256"),),
+        access=True,
     ),
 }
 ACCESS_ACTIONS = frozenset(action for action, kind in TRAIL.items() if kind.access)

@@ -435,6 +435,8 @@ CELERY_TASK_ANNOTATIONS = {
             HARVEST_WATCHDOG_TIME_LIMIT,
         ),
         ("cases.tasks.report_generate_task", REPORT_BUILD_SOFT_TIME_LIMIT, REPORT_BUILD_TIME_LIMIT),
+        # A case file is a PDF too, rendered by the report's renderer.
+        ("cases.tasks.case_file_build_task", REPORT_BUILD_SOFT_TIME_LIMIT, REPORT_BUILD_TIME_LIMIT),
         ("cases.tasks.deadline_reminders_task", REMINDERS_SOFT_TIME_LIMIT, REMINDERS_TIME_LIMIT),
         (
             "cases.tasks.retention_purge_task",

@@ -29,9 +29,10 @@ class RenderedCaseFile:
 def render_case_file(case_file: CaseFile, out_path: Path) -> RenderedCaseFile:
     """Write the case file's PDF to `out_path`."""
     content = case_file.content
+    controller = OrganisationProfile.current().controller_name
     html = render_to_string(
         "case_file/case_file.html",
-        {"file": content, "controller": OrganisationProfile.current().controller_name},
+        {"file": content, "controller": controller},
     )
     reference = case_file.reference
     with tempfile.TemporaryDirectory(prefix="case-file-") as tmp:
@@ -44,10 +45,9 @@ def render_case_file(case_file: CaseFile, out_path: Path) -> RenderedCaseFile:
                 [part],
                 footer_label=f"{reference} case file",
                 out_path=str(out_path),
-                metadata={
-                    "/Title": f"Case file {reference}",
-                    "/Author": OrganisationProfile.current().controller_name,
-                },
+                title=f"Case file {reference}",
+                author=controller,
+                moment=content["case_file"]["produced_at"],
                 attachments=[
                     FileAttachment(
                         str(json_path),

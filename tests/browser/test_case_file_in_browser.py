@@ -6,6 +6,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from pypdf import PdfReader
 
 from cases import services
@@ -25,7 +26,7 @@ def test_officer_prepares_and_downloads_the_case_file_with_notes(
     services.case_add_note(case=case, actor=officer, text="Ελένη called to ask about progress")
     celery_workers.start(concurrency=1, env={"PRIVATE_STORAGE_ROOT": str(private_storage)})
     page = sign_in(officer)
-    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.goto(f"{live_server.url}{reverse('cases:trail', args=[case.reference])}")
     section = page.locator("section", has=page.locator("#case-file-heading"))
     section.get_by_label("Include the internal notes").check()
     section.get_by_role("button", name="Prepare case file (PDF)").click()
@@ -63,7 +64,7 @@ def test_an_auditor_takes_the_json(live_server, sign_in):
     auditor.groups.add(auditors_group())
     case = make_case(actor=officer, restricted=True, assigned_officer=officer)
     page = sign_in(auditor)
-    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.goto(f"{live_server.url}{reverse('cases:trail', args=[case.reference])}")
     section = page.locator("section", has=page.locator("#case-file-heading"))
     with page.expect_download() as caught:
         section.get_by_role("link", name="without notes").click()

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from cases import services
 from cases.case_file.production import build_prepared_case_file
 from cases.harvest import planning
+from cases.harvest.dispatch import queue_here
 from cases.harvest.window import harvest_window
 from cases.jobs.retention import apply_retention
 from cases.models import AuditEntry, AuditValues, Delivery, OrganisationProfile, PreparedCaseFile
@@ -91,8 +92,8 @@ def handle_request(officer, officer_client, smtp) -> str:
     with Sandbox(api_key=SANDBOX_KEY, events_per_day=1) as sandbox:
         sandbox_account(sandbox, name="Sandbox EU")
         planning.harvest_start(case=case, actor=officer, enqueue=False)
-        for window in case.windows.all():
-            harvest_window(window.pk)
+        for window_id in queue_here(case.pk):
+            harvest_window(window_id, dispatch=False)
     generation.report_build(generation.report_request(case=case, actor=officer).pk)
     services.case_verify_identity(
         case=case, actor=officer, method="known_details", notes=VERIFICATION_NOTES
@@ -234,7 +235,9 @@ def prepare(client, case, django_capture_on_commit_callbacks, **data) -> Prepare
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(reverse("cases:case_file_prepare", args=[case.reference]), data)
     assert response.status_code == 302
-    assert response["Location"] == f"{case.get_absolute_url()}#case-file-heading"
+    assert (
+        response["Location"] == reverse("cases:trail", args=[case.reference]) + "#case-file-heading"
+    )
     assert len(callbacks) == 1  # one task queued, after commit
     prepared = case.prepared_case_files.get()
     assert prepared.status == "generating"
@@ -255,7 +258,7 @@ def test_officers_and_auditors_take_it_and_each_is_audited(
     prepared = prepare(auditor_client, case, django_capture_on_commit_callbacks, notes="1")
     assert prepared.status == "ready" and prepared.requested_by == auditor and prepared.pages
     pdf_url = reverse("cases:case_file_pdf", args=[case.reference, prepared.pk])
-    page = officer_client.get(case.get_absolute_url()).content.decode()
+    page = officer_client.get(reverse("cases:trail", args=[case.reference])).content.decode()
     assert pdf_url in page and "with notes" in page
     response = officer_client.get(pdf_url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

@@ -205,6 +205,12 @@ SCENARIOS = {
         },
         lambda case: entries(case, "passphrase_given"),
     ),
+    "cases:case_file_prepare": Scenario(
+        lambda officer: make_case(actor=officer),
+        case_url("cases:case_file_prepare"),
+        {"notes": "1"},
+        lambda case: case.prepared_case_files.count(),
+    ),
     "link:code": Scenario(
         lambda officer: sent_delivery(officer, channel="link"),
         link_url("link:code"),

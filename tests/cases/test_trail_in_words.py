@@ -123,6 +123,7 @@ def test_every_audit_action_has_words():
         "trail_downloaded",
         "link_viewed",  # the subject's, by their download link
         "link_downloaded",
+        "case_file_downloaded",
     } == trail.ACCESS_ACTIONS
 
 

@@ -16,6 +16,7 @@ TASKS = {
     "cases.tasks.harvest_window_task": "HARVEST_WINDOW",
     "cases.tasks.harvest_watchdog_task": "HARVEST_WATCHDOG",
     "cases.tasks.report_generate_task": "REPORT_BUILD",
+    "cases.tasks.case_file_build_task": "REPORT_BUILD",
     "cases.tasks.deadline_reminders_task": "REMINDERS",
     "cases.tasks.retention_purge_task": "RETENTION_PURGE",
     # Short tasks (a retry is a new task): the default limits, CELERY_TASK_*_TIME_LIMIT.
