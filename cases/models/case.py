@@ -68,6 +68,7 @@ class Case(models.Model):
         help_text="The law the request is answered under; it sets the deadline.",
     )
     language = models.CharField(
+        "subject's language",
         max_length=5,
         choices=LANGUAGE_CHOICES,
         default=ENGLISH,
