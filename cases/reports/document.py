@@ -78,7 +78,7 @@ class Timings:
 
 @dataclass
 class Acknowledgement:
-    by: str
+    by: str  # who reviewed the gaps (a name, or our wording for the team, lazily translated)
     on: date
 
 

@@ -4,11 +4,12 @@ organisation profile's; recorded in the trail, shown on the case page and change
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError
 from django.urls import reverse
 
 from cases.languages import LANGUAGE_NAMES
-from cases.models import Case
+from cases.models import Case, OrganisationProfile
 from cases.services import case_update
 from tests.cases.test_regime_at_intake import create_case_command, intake, set_profile
 from tests.factories import make_case
@@ -67,3 +68,23 @@ def test_the_language_can_change_after_collection_started(officer):
     assert case.language == "hi"
     changed = case.audit_entries.filter(action="updated").last().details
     assert changed["changes"]["language"] == {"old": "en", "new": "hi"}
+
+
+def test_the_profile_refuses_texts_in_a_language_or_field_it_does_not_know():
+    profile = OrganisationProfile.load()
+    for translations, problem in (
+        ({"it": {"purposes": "…"}}, "'it' is not a language of ours"),
+        ({"de": {"controller_name": "…"}}, "'controller_name' is not a translated field"),
+        ({"de": {"purposes": 3}}, "de.purposes: give a text"),
+        (["de"], "Give an object keyed by language code"),
+    ):
+        profile.translations = translations
+        with pytest.raises(ValidationError, match=re.escape(problem)):
+            profile.full_clean()
+    profile.translations = {"de": {"purposes": "Wir verwenden diese Daten."}}
+    profile.full_clean()
+    assert profile.untranslated_fields("de") == [
+        name for name in profile.TRANSLATED_FIELDS if name != "purposes"
+    ]
+    assert profile.in_language("de").purposes == "Wir verwenden diese Daten."
+    assert profile.in_language("fr").purposes == profile.purposes
