@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError
 from django.urls import reverse
 
-from cases.languages import LANGUAGE_NAMES
+from cases.languages import LANGUAGE_NAMES, missing_translations
 from cases.models import Case, OrganisationProfile
 from cases.services import case_update
 from tests.cases.test_regime_at_intake import create_case_command, intake, set_profile
@@ -88,3 +88,14 @@ def test_the_profile_refuses_texts_in_a_language_or_field_it_does_not_know():
     ]
     assert profile.in_language("de").purposes == "Wir verwenden diese Daten."
     assert profile.in_language("fr").purposes == profile.purposes
+
+
+def test_a_language_whose_catalogue_is_not_compiled_is_flagged(settings, tmp_path):
+    profile = OrganisationProfile.load()
+    profile.translations = {"de": {name: "…" for name in profile.TRANSLATED_FIELDS}}
+    assert missing_translations("de", profile) == []
+    settings.LOCALE_PATHS = [tmp_path]  # no .mo files there: the report would read English
+    assert missing_translations("de", profile) == [
+        "The report's and emails' wording has no German translation installed; the subject "
+        "gets them in English."
+    ]
