@@ -122,6 +122,7 @@ def test_the_link_email_the_code_email_and_the_pages_are_in_the_cases_language(
     plain, html = text_and_html(message)
     html = unescape(html)
     assert subject_line in message["Subject"] and case.reference in message["Subject"]
+    assert message["Content-Language"] == language
     for text in (plain, html):
         assert body in text and sent_on in text and pdf_label in text
     assert f'<html lang="{language}">' in html
@@ -133,6 +134,7 @@ def test_the_link_email_the_code_email_and_the_pages_are_in_the_cases_language(
     assert f">{heading}</h1>" in page and button in page
     code = ask_code(subject, path, smtp)
     code_plain, code_html = text_and_html(smtp.messages[-1])
+    assert smtp.messages[-1]["Content-Language"] == language
     code_html = unescape(code_html)
     assert code_words in code_plain and code_words in code_html
     files_page = unescape(enter(subject, path, code).content.decode())
