@@ -20,16 +20,15 @@ from datetime import date
 from django.utils import formats, translation
 
 ENGLISH = "en"
-# (code, name in English for the officer, name in the language itself for the subject).
-LANGUAGES = (
-    ("en", "English", "English"),
-    ("de", "German", "Deutsch"),
-    ("fr", "French", "Français"),
-    ("es", "Spanish", "Español"),
-    ("hi", "Hindi", "हिन्दी"),
-)
-LANGUAGE_CHOICES = [(code, english) for code, english, _own in LANGUAGES]
-LANGUAGE_NAMES = {code: english for code, english, _own in LANGUAGES}
+# (code, its name for the officer): settings.LANGUAGES, Case.language and create_case read it.
+LANGUAGE_CHOICES = [
+    ("en", "English"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("hi", "Hindi"),
+]
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
 MONTHS = {
     code: names.split()
