@@ -7,11 +7,26 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 WORKER_CONCURRENCY ?= 8
 
-.PHONY: run test lint format bench install browser-deps report-fonts pdf-tools clean
+.PHONY: run test lint format bench install browser-deps report-fonts pdf-tools i18n-tools messages clean
 # Debian's packages with the report's and the portal's fonts (static/fonts/fonts.css names them).
 FONT_PACKAGES := fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 
-install: $(VENV)/.installed var/local.env
+install: $(VENV)/.installed var/local.env messages
+
+# The subject's languages: the catalogues (locale/*/LC_MESSAGES/django.po) compiled to .mo files,
+# which are build products (never committed). Again whenever a .po file is newer.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+messages: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | i18n-tools $(VENV)/.installed var/local.env
+	$(PY) manage.py compilemessages --locale $* --ignore $(VENV)
+
+# compilemessages needs GNU gettext's msgfmt; install it when missing and we are allowed to.
+i18n-tools:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq gettext; \
+	  else echo "msgfmt is missing: run 'sudo apt-get install gettext'" >&2; exit 1; fi; }
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

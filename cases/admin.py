@@ -73,6 +73,7 @@ class CaseAdmin(ReadOnlyAdmin):
         "subject_name",
         "status",
         "regime",
+        "language",
         "received_on",
         "due_date",
         "assigned_officer",
@@ -81,6 +82,7 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = (
         "status",
         "regime",
+        "language",
         "assigned_officer",
         "received_on",
         "due_date",
@@ -274,7 +276,7 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
             {"fields": ("controller_name", "controller_address", "signatory", "default_timezone")},
         ),
         ("Contacts", {"fields": ("dpo_email", "dpo_contact", "supervisory_authority")}),
-        ("Requests", {"fields": ("default_regime", "dpdp_response_days")}),
+        ("Requests", {"fields": ("default_regime", "dpdp_response_days", "default_language")}),
         (
             "Article 15 information",
             {
@@ -288,6 +290,7 @@ class OrganisationProfileAdmin(admin.ModelAdmin):
                     "source",
                     "automated_decisions",
                     "transfers",
+                    "translations",
                 )
             },
         ),

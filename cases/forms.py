@@ -96,6 +96,11 @@ def default_regime() -> str:
     return OrganisationProfile.current().default_regime
 
 
+def default_language() -> str:
+    """The language a new case is answered in unless the officer chooses another."""
+    return OrganisationProfile.current().default_language
+
+
 class PrimaryKeysField(forms.CharField):
     """One Netcore primary key per line (email address, phone number or customer id)."""
 
@@ -152,6 +157,8 @@ class CaseForm(forms.ModelForm):
             "search_to": day_help("Last day of activity to collect (inclusive)."),
             "received_on": day_help("The day the request reached us; the deadline runs from it."),
             "regime": "The law the request is answered under; it sets the deadline.",
+            "language": "The subject's language: the report, the emails and the download "
+            "pages are in it.",
         }
 
     def __init__(self, *args, locked: Iterable[str] = (), **kwargs):
@@ -164,8 +171,11 @@ class CaseForm(forms.ModelForm):
             self.initial.setdefault("received_on", timezone.localdate())
             # Read when the form is shown (not the model's default), so the profile decides.
             self.initial["regime"] = default_regime
-        # Left out, the regime stays as it is, or a new case gets the organisation's default.
+            self.initial["language"] = default_language
+        # Left out, the regime or language stays as it is, or a new case gets the
+        # organisation's default.
         self.fields["regime"].required = False
+        self.fields["language"].required = False
         # Fields this user may not change (cases/access.py): shown as they are, what is posted
         # for them ignored.
         for name in locked:
@@ -188,6 +198,11 @@ class CaseForm(forms.ModelForm):
         # Empty for a new case: case_create gives it the profile's default regime.
         regime = self.cleaned_data["regime"]
         return regime or (self.instance.regime if self.instance.pk else "")
+
+    def clean_language(self):
+        # Empty for a new case: case_create gives it the profile's default language.
+        language = self.cleaned_data["language"]
+        return language or (self.instance.language if self.instance.pk else "")
 
     def clean_search_to(self):
         search_to = self.cleaned_data["search_to"]

@@ -22,12 +22,14 @@ EDITABLE_FIELDS = (
     "search_to",
     "received_on",
     "regime",
+    "language",
     "assigned_officer",
     "restricted",
     "subject_timezone",
 )
-# Fields that may change at any time: who works the case, who sees it, how its report shows time.
-ALWAYS_EDITABLE = frozenset({"assigned_officer", "restricted", "subject_timezone"})
+# Fields that may change at any time: who works the case, who sees it, how its report shows time
+# and in which language the subject reads it.
+ALWAYS_EDITABLE = frozenset({"assigned_officer", "restricted", "subject_timezone", "language"})
 # Once collection starts, what was searched for must stay what the data was collected for.
 EDITABLE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.IDENTITY_VERIFIED})
 # What an identity verification vouches for: changing any of them undoes the verification.
@@ -92,12 +94,15 @@ def case_create(
     search_to: date,
     received_on: date,
     regime: str | None = None,
+    language: str | None = None,
     assigned_officer=None,
     restricted: bool = False,
     subject_timezone: str = "",
 ) -> Case:
     """Log a new request (already validated by CaseForm) with its legal deadline, under
-    `regime`, or the organisation profile's default regime when none is given."""
+    `regime`, or the organisation profile's default regime when none is given; answered in
+    `language`, or the profile's default language."""
+    profile = OrganisationProfile.current()
     case = Case(
         reference=next_reference(timezone.localdate().year),
         subject_name=subject_name,
@@ -107,7 +112,8 @@ def case_create(
         search_from=search_from,
         search_to=search_to,
         received_on=received_on,
-        regime=regime or OrganisationProfile.current().default_regime,
+        regime=regime or profile.default_regime,
+        language=language or profile.default_language,
         assigned_officer=assigned_officer,
         restricted=restricted,
         subject_timezone=subject_timezone,
@@ -121,6 +127,7 @@ def case_create(
         details={
             "received_on": received_on,
             "regime": case.regime,
+            "language": case.language,
             "due_date": case.due_date,
             # To whom the report goes: the trail must be able to say so (verify_audit).
             "subject_email": subject_email,

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from dsar_portal import clock
 
+from .languages import LANGUAGE_CHOICES
 from .models import (
     AuditAction,
     AuditEntry,
@@ -159,6 +160,7 @@ FIELD_LABELS = {
     "assigned_officer": "Officer",
     "restricted": "Restricted",
     "regime": "Law",
+    "language": "Subject's language",
 }
 
 status_label = _choice(CaseStatus.choices)
@@ -287,6 +289,7 @@ TRAIL: dict[str, EntryKind] = {
             Detail("assigned_officer", "Officer"),
             Detail("restricted", "Restricted"),
             Detail("regime", "Law", _choice(REGIME_CHOICES)),
+            Detail("language", "Subject's language", _choice(LANGUAGE_CHOICES)),
         ),
     ),
     AuditAction.UPDATED: EntryKind(_updated, (Detail("changes", "Changes", _changes),)),
@@ -363,6 +366,7 @@ TRAIL: dict[str, EntryKind] = {
             Detail("size", "Size", _size),
             Detail("sha256", "SHA-256"),
             Detail("acknowledged_gaps", "Gaps stated in it"),
+            Detail("language", "Language", _choice(LANGUAGE_CHOICES)),
         ),
     ),
     AuditAction.REPORT_DOWNLOADED: EntryKind(

@@ -11,6 +11,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from cases.languages import LANGUAGE_CHOICES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -131,6 +133,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
+# The languages a subject can be answered in (cases/languages.py); the portal itself is English.
+# Their catalogues are locale/<code>/LC_MESSAGES/django.po, compiled by the set-up
+# (`manage.py compilemessages`, run by `make install`).
+LANGUAGES = LANGUAGE_CHOICES
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Europe/London")
 USE_I18N = True
 USE_TZ = True

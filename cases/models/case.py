@@ -8,6 +8,7 @@ from django.utils import timezone
 from netcore.models import validate_timezone
 
 from ..deadlines import due_date_for
+from ..languages import ENGLISH, LANGUAGE_CHOICES
 from ..regimes import DEFAULT_REGIME, REGIME_CHOICES, REGIMES, Regime
 from ..workflow import FINISHED, CaseStatus
 
@@ -65,6 +66,13 @@ class Case(models.Model):
         choices=REGIME_CHOICES,
         default=DEFAULT_REGIME,
         help_text="The law the request is answered under; it sets the deadline.",
+    )
+    language = models.CharField(
+        "subject's language",
+        max_length=5,
+        choices=LANGUAGE_CHOICES,
+        default=ENGLISH,
+        help_text="The language the subject is answered in: report, emails and download pages.",
     )
     due_date = models.DateField(db_index=True)
     # The clock stopped while a clarification asked of the subject is awaited (where the regime

@@ -2,15 +2,18 @@
 report carries unless the profile says otherwise, its default time zone, and the other systems
 that may hold a subject's data (each case records what was found in each)."""
 
+import copy
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from netcore.models import validate_timezone
 
+from ..languages import ENGLISH, LANGUAGE_CHOICES, LANGUAGE_NAMES
 from ..regimes import DEFAULT_REGIME, DPDP, REGIME_CHOICES, REGIMES
 
 ART15_DEFAULTS = {
@@ -139,7 +142,42 @@ class OrganisationProfile(models.Model):
             "logged after a change."
         ),
     )
+    default_language = models.CharField(
+        max_length=5,
+        choices=LANGUAGE_CHOICES,
+        default=ENGLISH,
+        help_text="The language new requests are answered in unless the officer chooses another.",
+    )
+    translations = models.JSONField(
+        "Art. 15 texts in other languages",
+        default=dict,
+        blank=True,
+        help_text=(
+            "Per language code (de, fr, es, hi), the texts above in that language, by field name, "
+            'e.g. {"de": {"purposes": "…", "retention": "…"}}. Fields: '
+            "supervisory_authority, purposes, categories, recipients, retention, rights, "
+            "complaint, source, automated_decisions, transfers, signatory, dpo_contact. A text "
+            "left out is given in English, and the officer is warned before sending."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The texts the report shows the subject in their language (the rest are names and
+    # addresses, the same in every language).
+    TRANSLATED_FIELDS = (
+        "dpo_contact",
+        "supervisory_authority",
+        "purposes",
+        "categories",
+        "recipients",
+        "retention",
+        "rights",
+        "complaint",
+        "source",
+        "automated_decisions",
+        "transfers",
+        "signatory",
+    )
 
     class Meta:
         verbose_name = "organisation profile"
@@ -161,6 +199,46 @@ class OrganisationProfile(models.Model):
     def current(cls) -> "OrganisationProfile":
         """The profile as it stands, or its defaults when none was saved (no row is created)."""
         return cls.objects.filter(pk=1).first() or cls()
+
+    def clean(self) -> None:
+        super().clean()
+        texts = self.translations
+        if not isinstance(texts, dict):
+            raise ValidationError({"translations": "Give an object keyed by language code."})
+        for language, fields in texts.items():
+            if language not in LANGUAGE_NAMES or language == ENGLISH:
+                others = ", ".join(c for c in LANGUAGE_NAMES if c != ENGLISH)
+                raise ValidationError(
+                    {"translations": f"{language!r} is not a language of ours ({others})."}
+                )
+            if not isinstance(fields, dict):
+                raise ValidationError({"translations": f"{language}: give field: text pairs."})
+            for name, text in fields.items():
+                if name not in self.TRANSLATED_FIELDS:
+                    raise ValidationError(
+                        {"translations": f"{language}: {name!r} is not a translated field."}
+                    )
+                if not isinstance(text, str):
+                    raise ValidationError({"translations": f"{language}.{name}: give a text."})
+
+    def untranslated_fields(self, language: str) -> list[str]:
+        """The translated fields that have no text in `language` (none for English)."""
+        if language == ENGLISH:
+            return []
+        texts = (self.translations or {}).get(language) or {}
+        return [name for name in self.TRANSLATED_FIELDS if not str(texts.get(name, "")).strip()]
+
+    def field_label(self, name: str) -> str:
+        return str(self._meta.get_field(name).verbose_name)
+
+    def in_language(self, language: str) -> "OrganisationProfile":
+        """A copy (never saved) whose texts are those of `language`, English where it has none."""
+        texts = (self.translations or {}).get(language) or {}
+        translated = copy.copy(self)
+        for name in self.TRANSLATED_FIELDS:
+            if str(texts.get(name, "")).strip():
+                setattr(translated, name, texts[name])
+        return translated
 
     @property
     def is_default(self) -> bool:
@@ -232,6 +310,13 @@ class ProfileSnapshot(models.Model):
             sha256=cls.digest(fields), defaults={"content": fields}
         )
         return snapshot
+
+    def profile(self) -> OrganisationProfile:
+        """The profile as it was (never saved): its fields with the snapshot's values."""
+        names = {f.name for f in OrganisationProfile._meta.concrete_fields}
+        return OrganisationProfile(
+            **{item["field"]: item["value"] for item in self.content if item["field"] in names}
+        )
 
     @property
     def intact(self) -> bool:

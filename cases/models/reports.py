@@ -74,6 +74,8 @@ class Report(models.Model):
     profile_snapshot = models.ForeignKey(
         ProfileSnapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The language this version was made in (the case's when it was built).
+    language = models.CharField(max_length=5, blank=True, editable=False)
 
     class Meta:
         ordering = ["case_id", "-version"]

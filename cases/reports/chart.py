@@ -1,8 +1,11 @@
-"""The monthly activity chart of the report, drawn on the server as SVG (no script, no fetch)."""
+"""The monthly activity chart of the report, drawn on the server as SVG (no script, no fetch);
+its months and numbers in the current language (cases/languages.py)."""
 
 from datetime import date
 
 from django.utils.html import escape
+
+from cases.languages import chart_month_label, month_abbreviations, number
 
 WIDTH, HEIGHT = 680, 190
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 14, 34
@@ -53,8 +56,9 @@ def monthly_chart_svg(counts: dict[date, int], months: list[date], *, title: str
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{GRID_COLOUR}" stroke-width="0.6"/>'
             f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end" fill="{TEXT_COLOUR}">'
-            f"{value:,}</text>"
+            f"{number(value)}</text>"
         )
+    names = month_abbreviations()
     for index, month in enumerate(months):
         count = counts.get(month, 0)
         x = LEFT + index * slot + (slot - bar_w) / 2
@@ -63,10 +67,11 @@ def monthly_chart_svg(counts: dict[date, int], months: list[date], *, title: str
         if count:
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{height:.1f}" '
-                f'fill="{BAR_COLOUR}"><title>{month:%b %Y}: {count:,}</title></rect>'
+                f'fill="{BAR_COLOUR}"><title>{escape(names[month.month - 1])} {month.year}: '
+                f"{number(count)}</title></rect>"
             )
         if index % label_every == 0:
-            label = f"{month:%b}" if month.month != 1 and index else f"{month:%b %Y}"
+            label = chart_month_label(month, with_year=month.month == 1 or not index)
             parts.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 12}" '
                 f'text-anchor="middle" fill="{TEXT_COLOUR}">{escape(label)}</text>'

@@ -12,6 +12,9 @@
   HTML of entries and events is built here, escaped, because it runs once per event.
 - Words: activities, devices, systems and fields in plain words, with a glossary entry for every
   activity that occurs; nothing internal (account names) is shown to the subject.
+- Language: every word of ours is in the current language (the case's, `translation.override`
+  by the caller); Netcore's values (message names, IDs, links, its own activity and device
+  names, its text of the time) are shown exactly as recorded, never translated.
 """
 
 import json
@@ -24,7 +27,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Max, Min, Window
 from django.db.models.functions import TruncMonth
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from cases.languages import month_abbreviations, month_year, number, short_day
 from cases.models import (
     ActivityEvent,
     Case,
@@ -41,11 +47,19 @@ from netcore.records import RECORD_FIELDS
 from .chart import monthly_chart_svg, months_between
 from .exports import other_fields
 
-PROVIDER = "Netcore Cloud, our email and SMS provider"
+PROVIDER = gettext_lazy("Netcore Cloud, our email and SMS provider")
 DATA_CENTRES = {
-    Region.EU: "EU data centre",
-    Region.IN: "India data centre",
-    Region.US: "US data centre",
+    Region.EU: gettext_lazy("EU data centre"),
+    Region.IN: gettext_lazy("India data centre"),
+    Region.US: gettext_lazy("US data centre"),
+}
+# Channels as a heading names them, and as a sentence does ("by email and SMS").
+CHANNEL_LABELS = {Channel.EMAIL: gettext_lazy("Email"), Channel.SMS: gettext_lazy("SMS")}
+CHANNEL_WORDS = {Channel.EMAIL: gettext_lazy("email"), Channel.SMS: gettext_lazy("SMS")}
+SYSTEM_OUTCOMES = {
+    "no_data": gettext_lazy("No data held"),
+    "provided_separately": gettext_lazy("Provided separately"),
+    "not_searched": gettext_lazy("Not searched"),
 }
 # Data centres outside the UK and the EEA: keeping the data there is a transfer (Art. 15(2)).
 TRANSFER_REGIONS = frozenset({Region.IN, Region.US})
@@ -53,41 +67,70 @@ TRANSFER_REGIONS = frozenset({Region.IN, Region.US})
 # Activities as Netcore names them (lower case): the verb of a message's timeline and the
 # glossary's explanation. Any other activity is shown under Netcore's own name.
 ACTIVITIES = {
-    "sent": ("sent", "We sent you the message."),
-    "delivered": ("delivered", "Your mail or phone provider accepted the message."),
+    "sent": (gettext_lazy("sent"), gettext_lazy("We sent you the message.")),
+    "delivered": (
+        gettext_lazy("delivered"),
+        gettext_lazy("Your mail or phone provider accepted the message."),
+    ),
     "open": (
-        "opened",
-        "The message was opened: an image in the email was loaded. Privacy features of some "
-        "email apps and security scanners load images by themselves, so an open may be "
-        "recorded without you reading the message.",
+        gettext_lazy("opened"),
+        gettext_lazy(
+            "The message was opened: an image in the email was loaded. Privacy features of some "
+            "email apps and security scanners load images by themselves, so an open may be "
+            "recorded without you reading the message."
+        ),
     ),
     "click": (
-        "clicked",
-        "A link in the message was followed. Security scanners of some mail providers follow "
-        "links by themselves, so a click may be recorded without you clicking.",
+        gettext_lazy("clicked"),
+        gettext_lazy(
+            "A link in the message was followed. Security scanners of some mail providers "
+            "follow links by themselves, so a click may be recorded without you clicking."
+        ),
     ),
     "bounce": (
-        "bounced",
-        "The message could not be delivered. A soft bounce is temporary (for example a full "
-        "mailbox); a hard bounce is permanent (for example an address that does not exist).",
+        gettext_lazy("bounced"),
+        gettext_lazy(
+            "The message could not be delivered. A soft bounce is temporary (for example a full "
+            "mailbox); a hard bounce is permanent (for example an address that does not exist)."
+        ),
     ),
-    "softbounce": ("bounced (soft)", "The message could not be delivered this time."),
-    "hardbounce": ("bounced (hard)", "The message could not be delivered, permanently."),
+    "softbounce": (
+        gettext_lazy("bounced (soft)"),
+        gettext_lazy("The message could not be delivered this time."),
+    ),
+    "hardbounce": (
+        gettext_lazy("bounced (hard)"),
+        gettext_lazy("The message could not be delivered, permanently."),
+    ),
     "dnd": (
-        "not sent (do not disturb)",
-        "The message was not sent because your number is on a do-not-disturb list.",
+        gettext_lazy("not sent (do not disturb)"),
+        gettext_lazy("The message was not sent because your number is on a do-not-disturb list."),
     ),
-    "unsubscribe": ("unsubscribed", "You asked to receive no more messages of this kind."),
-    "spam": ("reported as spam", "The message was reported as spam."),
-    "complaint": ("reported as unwanted", "The message was reported as unwanted."),
-    "failed": ("failed", "Sending the message failed."),
+    "unsubscribe": (
+        gettext_lazy("unsubscribed"),
+        gettext_lazy("You asked to receive no more messages of this kind."),
+    ),
+    "spam": (gettext_lazy("reported as spam"), gettext_lazy("The message was reported as spam.")),
+    "complaint": (
+        gettext_lazy("reported as unwanted"),
+        gettext_lazy("The message was reported as unwanted."),
+    ),
+    "failed": (gettext_lazy("failed"), gettext_lazy("Sending the message failed.")),
 }
 # Fields Netcore sends that have no column of their own but a name people understand.
-EXTRA_FIELD_LABELS = {"bounce_type": "bounce type", "bounce_reason": "reason", "reason": "reason"}
+EXTRA_FIELD_LABELS = {
+    "bounce_type": gettext_lazy("bounce type"),
+    "bounce_reason": gettext_lazy("reason"),
+    "reason": gettext_lazy("reason"),
+}
 # Devices and systems as Netcore records them (upper case), in plain words.
-DEVICES = {"DESKTOP": "computer", "MOBILE": "mobile phone", "TABLET": "tablet"}
+DEVICES = {
+    "DESKTOP": gettext_lazy("computer"),
+    "MOBILE": gettext_lazy("mobile phone"),
+    "TABLET": gettext_lazy("tablet"),
+}
 SYSTEMS = {
-    "UNIX": "Unix-like system",
+    "UNIX": gettext_lazy("Unix-like system"),
     "WINDOWS": "Windows",
     "MAC OS": "macOS",
     "MACOS": "macOS",
@@ -105,11 +148,11 @@ ANNEX_FORMS = {
     "message_name": "“" + ISOLATE + "”",
     "message_id": "ID {}",
     "ip": "IP {}",
-    "link": "link {}",
+    "link": gettext_lazy("link {}"),
 }
 ANNEX_ELSEWHERE = frozenset({"activity", "activity_date_raw"})
 DEVICE_FIELDS = ("device", "os", "browser")  # shown together, in plain words
-UNDATED = "time not understood"
+UNDATED = gettext_lazy("time not understood")
 
 
 def report_zone(case: Case, profile: OrganisationProfile | None = None) -> ZoneInfo:
@@ -119,15 +162,20 @@ def report_zone(case: Case, profile: OrganisationProfile | None = None) -> ZoneI
 
 
 def plain_device(value: str) -> str:
-    return DEVICES.get(value.strip().upper(), value)
+    return str(DEVICES.get(value.strip().upper(), value))
 
 
 def plain_system(value: str) -> str:
-    return SYSTEMS.get(value.strip().upper(), value)
+    return str(SYSTEMS.get(value.strip().upper(), value))
 
 
 def activity_verb(activity: str) -> str:
-    return ACTIVITIES.get(activity.lower(), (activity, ""))[0]
+    return str(ACTIVITIES.get(activity.lower(), (activity, ""))[0])
+
+
+def channel_label(channel: str) -> str:
+    """'Email', 'SMS', or Netcore's own name of another channel."""
+    return str(CHANNEL_LABELS.get(channel, channel))
 
 
 @dataclass
@@ -140,6 +188,7 @@ class ChannelSummary:
     last: datetime | None = None
     distinct_messages: int = 0
     chart_svg: str = ""
+    words: str = ""  # the channel as a sentence says it ("email")
     # The chart's numbers: (year, [count per month, None outside the period], year's total).
     month_rows: list[tuple[int, list[int | None], int]] = field(default_factory=list)
 
@@ -179,26 +228,42 @@ class Coverage:
     def gaps_statement(self) -> str:
         """The gaps in plain words, as the report states them (empty when there are none)."""
         if not self.windows_total:
-            return "No data was collected from Netcore for this request."
+            return _("No data was collected from Netcore for this request.")
         lines = []
         if self.failed:
             lines.append(
-                f"{len(self.failed)} of {self.windows_total} requests to Netcore failed; "
-                "the activity of these periods is missing from this report:"
+                _(
+                    "%(failed)s of %(total)s requests to Netcore failed; the activity of these "
+                    "periods is missing from this report:"
+                )
+                % {"failed": number(len(self.failed)), "total": number(self.windows_total)}
             )
             lines.extend(
-                f"- {Channel(w.channel).label} activity of {w.primary_key} from "
-                f"{w.start:%d %b %Y} to {w.end:%d %b %Y}"
+                "- "
+                + _("%(channel)s activity of %(key)s from %(start)s to %(end)s")
+                % {
+                    "channel": channel_label(w.channel),
+                    "key": w.primary_key,
+                    "start": short_day(w.start),
+                    "end": short_day(w.end),
+                }
                 for w in self.failed
             )
         if self.unfinished:
-            lines.append(f"{self.unfinished} requests to Netcore had not finished.")
+            lines.append(
+                ngettext(
+                    "%(count)s request to Netcore had not finished.",
+                    "%(count)s requests to Netcore had not finished.",
+                    self.unfinished,
+                )
+                % {"count": number(self.unfinished)}
+            )
         return "\n".join(lines)
 
 
 def _data_centre(account) -> DataCentre:
     region = account.region or ""
-    label = f"{PROVIDER}, {DATA_CENTRES[region]}" if region else PROVIDER
+    label = f"{PROVIDER}, {DATA_CENTRES[region]}" if region else str(PROVIDER)
     return DataCentre(label=label, region=region, zone=account.timezone)
 
 
@@ -222,7 +287,7 @@ def case_coverage(case: Case) -> Coverage:
     return Coverage(
         data_centres=sorted(centres.values(), key=lambda c: (c.label, c.zone)),
         primary_keys=list(case.primary_keys),
-        channels=[Channel(c).label for c in case.channels],
+        channels=[channel_label(c) for c in case.channels],
         search_from=case.search_from,
         search_to=case.search_to,
         windows_total=total,
@@ -236,6 +301,11 @@ def case_coverage(case: Case) -> Coverage:
 class OtherSystemLine:
     system: OtherSystem
     check: SystemCheck | None
+
+    @property
+    def outcome(self) -> str:
+        """The outcome in the current language ("" while none is recorded)."""
+        return str(SYSTEM_OUTCOMES.get(self.check.outcome, "")) if self.check else ""
 
 
 def other_systems(case: Case) -> list[OtherSystemLine]:
@@ -255,7 +325,10 @@ def systems_without_outcome(case: Case) -> list[OtherSystem]:
 def channel_summaries(case: Case, zone: ZoneInfo) -> list[ChannelSummary]:
     """Per channel: counts per activity, first and last activity, distinct messages, and a chart
     of events per month with its numbers, months and bounds in `zone`."""
-    summaries = {c: ChannelSummary(c, Channel(c).label) for c in case.channels}
+    summaries = {
+        c: ChannelSummary(c, channel_label(c), words=str(CHANNEL_WORDS.get(c, c)))
+        for c in case.channels
+    }
     rows = (
         case.events.order_by()
         .values("channel", "activity")
@@ -263,7 +336,7 @@ def channel_summaries(case: Case, zone: ZoneInfo) -> list[ChannelSummary]:
     )
     for row in rows:
         summary = summaries.setdefault(
-            row["channel"], ChannelSummary(row["channel"], row["channel"])
+            row["channel"], ChannelSummary(row["channel"], row["channel"], words=row["channel"])
         )
         summary.total += row["n"]
         summary.activities.append((row["activity"], row["n"]))
@@ -298,24 +371,30 @@ def channel_summaries(case: Case, zone: ZoneInfo) -> list[ChannelSummary]:
         months = months_between(first, last)
         counts = monthly[summary.channel]
         summary.chart_svg = monthly_chart_svg(
-            counts, months, title=chart_description(summary.label, counts, months)
+            counts, months, title=chart_description(summary.words, counts, months)
         )
         summary.month_rows = month_table(counts, months)
     return list(summaries.values())
 
 
-def chart_description(label: str, counts: dict[date, int], months: list[date]) -> str:
+def chart_description(words: str, counts: dict[date, int], months: list[date]) -> str:
     """The chart's text alternative: what it shows and its extremes; the numbers are in the
     table beside it."""
-    text = f"Bar chart of your {label.lower()} events per month, {months[0]:%B %Y} to " + (
-        f"{months[-1]:%B %Y}."
-    )
+    text = _("Bar chart of your %(channel)s events per month, %(first)s to %(last)s.") % {
+        "channel": words,
+        "first": month_year(months[0]),
+        "last": month_year(months[-1]),
+    }
     if counts:
         busiest = max(counts, key=lambda m: (counts[m], -m.toordinal()))
-        text += f" The busiest month was {busiest:%B %Y} with {counts[busiest]:,} events."
+        text += " " + ngettext(
+            "The busiest month was %(month)s with %(count)s event.",
+            "The busiest month was %(month)s with %(count)s events.",
+            counts[busiest],
+        ) % {"month": month_year(busiest), "count": number(counts[busiest])}
     else:
-        text += " There were no events."
-    return text + " The table below gives the number for every month."
+        text += " " + _("There were no events.")
+    return text + " " + _("The table below gives the number for every month.")
 
 
 def month_table(
@@ -337,9 +416,12 @@ def glossary(case: Case) -> list[tuple[str, str]]:
         entries.append(
             (
                 name,
-                meaning
-                or f"An activity Netcore recorded under the name “{name}”. Netcore does not "
-                "describe it further; ask us and we will find out what it means for you.",
+                str(meaning)
+                or _(
+                    "An activity Netcore recorded under the name “%(name)s”. Netcore does not "
+                    "describe it further; ask us and we will find out what it means for you."
+                )
+                % {"name": name},
             )
         )
     kinds = (
@@ -349,10 +431,14 @@ def glossary(case: Case) -> list[tuple[str, str]]:
         .distinct()
     )
     for kind in sorted({str(k).lower() for k in kinds}):
-        if kind == "soft":
-            entries.append(("bounce type: soft", "Temporary: delivery may work later."))
-        elif kind == "hard":
-            entries.append(("bounce type: hard", "Permanent: the address cannot receive mail."))
+        if kind in ("soft", "hard"):
+            term = f"{EXTRA_FIELD_LABELS['bounce_type']}: {kind}"  # Netcore's word stays
+            meaning = (
+                _("Temporary: delivery may work later.")
+                if kind == "soft"
+                else _("Permanent: the address cannot receive mail.")
+            )
+            entries.append((term, meaning))
     return entries
 
 
@@ -394,18 +480,20 @@ def _one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def _stamp(moment: datetime | None, zone: ZoneInfo, previous: datetime | None) -> str:
+def _stamp(
+    moment: datetime | None, zone: ZoneInfo, previous: datetime | None, months: list[str]
+) -> str:
     """A time in `zone`, as short as the previous one allows: "18:07", "4 Jan 18:07" or
-    "4 Jan 2025 18:07"."""
+    "4 Jan 2025 18:07" (`months`: the current language's short month names)."""
     if moment is None:
-        return UNDATED
+        return str(UNDATED)
     local = moment.astimezone(zone)
     before = previous.astimezone(zone) if previous else None
     if before and before.date() == local.date():
         return f"{local:%H:%M}"
     if before and before.year == local.year:
-        return f"{local.day} {local:%b %H:%M}"
-    return f"{local.day} {local:%b %Y %H:%M}"
+        return f"{local.day} {months[local.month - 1]} {local:%H:%M}"
+    return f"{short_day(local.date())} {local:%H:%M}"
 
 
 def _event_detail(event: ActivityEvent) -> str:
@@ -453,21 +541,25 @@ class MessageEntry:
         name = (
             ISOLATE.format(escape(_one_line(self.message_name)))
             if self.message_name
-            else "A message without a name"
+            else escape(_("A message without a name"))
         )
         title = f"{name} #{escape(_one_line(self.message_id))}" if self.message_id else name
+        months = month_abbreviations()
         previous = None
         parts = []
         for what, times in self.steps:
             stamps = []
             for moment, records in times:
-                stamp = _stamp(moment, zone, previous)
+                stamp = _stamp(moment, zone, previous, months)
                 previous = moment or previous
-                stamps.append(stamp + (f" ({records} records)" if records > 1 else ""))
+                if records > 1:
+                    stamp += " (" + _("%(count)s records") % {"count": number(records)} + ")"
+                stamps.append(stamp)
             parts.append(f"{escape(_one_line(what))} {', '.join(stamps)}")
         to = ", ".join(escape(_one_line(r)) for r in self.recipients)
         timeline = " → ".join(parts)
-        lead = f"to {to} · " if to else ""
+        # Our own wording around the escaped recipients.
+        lead = _("to %(recipients)s") % {"recipients": to} + " · " if to else ""
         return f'<p class="m"><b>{title}</b> · {lead}{timeline}</p>\n'
 
 
@@ -506,7 +598,11 @@ def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
     thousands); plain text in one paragraph is also what WeasyPrint lays out fastest, and short
     labels (explained in the glossary) keep an event on one line.
     """
-    when = f"{event.occurred_at.astimezone(zone):%-d %b %Y %H:%M}" if event.occurred_at else UNDATED
+    if event.occurred_at:
+        local = event.occurred_at.astimezone(zone)
+        when = f"{short_day(local.date())} {local:%H:%M}"
+    else:
+        when = str(UNDATED)
     head = f"#{number} {when} {escape(event.activity)}"
     parts, device_shown = [], False
     for record_field in RECORD_FIELDS:
@@ -519,16 +615,16 @@ def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
                 parts.append(device_words(event))
                 device_shown = True
             continue
-        form = ANNEX_FORMS.get(name, record_field.label + ": {}")
+        form = str(ANNEX_FORMS.get(name, record_field.label + ": {}"))
         parts.append(form.format(escape(value)))
     for key, value in other_fields(event).items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         label = EXTRA_FIELD_LABELS.get(key)
         parts.append(
-            f"{label}: {escape(text)}" if label else f"other: {escape(key)}: {escape(text)}"
+            f"{label}: {escape(text)}" if label else f"{_('other')}: {escape(key)}: {escape(text)}"
         )
     if event.activity_date_raw:
-        parts.append(f"recorded {escape(event.activity_date_raw)}")
+        parts.append(_("recorded %(time)s") % {"time": escape(event.activity_date_raw)})
     body = _one_line(" · ".join(parts))
     # No inline markup: each would be one more element in the structure tree, per event.
     return f'<p class="ev">{_one_line(head)} · {body}</p>\n'

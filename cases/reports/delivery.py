@@ -15,6 +15,8 @@
 - An attachment is always an encrypted PDF. The passphrase is shown once on the confirmation step,
   reaches the worker sealed (Fernet) in the task message, encrypts the PDF once (that copy is kept,
   so a retry needs no passphrase) and is stored nowhere.
+- The email, its subject and the files' labels are in the case's language
+  (`translation.override(case.language)` around composing; `document_of` reads the current one).
 - Recipient, version and file are fixed when the request is made; the worker checks again that
   the case may still be sent to (verified, same address, newest version) before sending.
 """
@@ -32,10 +34,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
 from cases.audit import audit_append
+from cases.languages import ENGLISH, LANGUAGE_NAMES, missing_translations
 from cases.models import (
     AuditAction,
     Case,
@@ -139,12 +143,13 @@ class Document:
 def report_document(report: Report) -> Document:
     reference = report.case.reference
     return Document(
-        subject=f"Your personal data: our answer to your request {reference}",
+        subject=_("Your personal data: our answer to your request %(reference)s")
+        % {"reference": reference},
         template="report/email/report",
         files=(
             DocumentFile(
                 "pdf",
-                "Your access report (PDF)",
+                _("Your access report (PDF)"),
                 f"{reference}-access-report.pdf",
                 "application/pdf",
                 report.file,
@@ -152,7 +157,7 @@ def report_document(report: Report) -> Document:
             ),
             DocumentFile(
                 "json",
-                "Your data as JSON (for other programs)",
+                _("Your data as JSON (for other programs)"),
                 f"{reference}-your-data.json",
                 "application/json",
                 report.json_file,
@@ -160,7 +165,7 @@ def report_document(report: Report) -> Document:
             ),
             DocumentFile(
                 "csv",
-                "Your data as CSV (opens in a spreadsheet)",
+                _("Your data as CSV (opens in a spreadsheet)"),
                 f"{reference}-your-data.csv",
                 "text/csv; charset=utf-8",
                 report.csv_file,
@@ -201,6 +206,22 @@ def send_refusal(case: Case, report: Report) -> str | None:
             "before sending it."
         )
     return mail.sender_of(OrganisationProfile.objects.filter(pk=1).first()).problem
+
+
+def language_warnings(case: Case, report: Report) -> list[str]:
+    """What the subject would read in English, or in another language than the case's, if
+    `report` were sent now: for the officer, before sending (empty when all is well)."""
+    language = report.language or ENGLISH
+    warnings = []
+    if language != case.language:
+        warnings.append(
+            f"Version {report.version} is in {LANGUAGE_NAMES.get(language, language)}, but the "
+            f"subject's language is now {LANGUAGE_NAMES[case.language]}: generate the report "
+            "again."
+        )
+    snapshot = report.profile_snapshot
+    profile = snapshot.profile() if snapshot else OrganisationProfile.current()
+    return warnings + missing_translations(case.language, profile)
 
 
 def channel_for(report: Report, requested: str) -> str:
@@ -344,27 +365,8 @@ def delivery_send(delivery_id: int, *, passphrase: str | None = None) -> SendRes
         sender = mail.sender_of(profile)
         if sender.problem:
             raise mail.MailFailure(DeliveryCause.MAIL_SETTINGS, sender.problem)
-        document = document_of(delivery)
-        context = {"case": delivery.case, "profile": profile, "delivery": delivery}
-        attachment = None
-        if delivery.channel == DeliveryChannel.LINK:
-            context |= {
-                "link": links.link_url(delivery),
-                "expires_at": timezone.now() + timedelta(days=settings.REPORT_LINK_DAYS),
-                "files": document.files,
-                "code_minutes": links.CODE_MINUTES,
-            }
-        else:
-            attachment = _attachment(delivery, token, document.files[0], passphrase)
-            context |= {"attached": document.files[0]}
-        message = mail.compose(
-            sender=sender,
-            to=delivery.recipient,
-            subject=document.subject,
-            template=document.template,
-            context=context,
-            message_id=_message_id(delivery, sender),
-        )
+        with translation.override(delivery.case.language):
+            message, attachment, document = _compose(delivery, token, profile, sender, passphrase)
         if attachment is not None:
             message.attach(document.files[0].filename, attachment, document.files[0].content_type)
         if not mail.send(message, before_handing_over=lambda: _handing_over(delivery, token)):
@@ -373,6 +375,37 @@ def delivery_send(delivery_id: int, *, passphrase: str | None = None) -> SendRes
         return _failed_attempt(delivery, token, failure)
     _record_sent(delivery, token)
     return SendResult("sent")
+
+
+def _compose(delivery: Delivery, token: int, profile, sender: mail.Sender, passphrase):
+    """The email of `delivery` in the current language, and its encrypted attachment if any."""
+    document = document_of(delivery)
+    context = {
+        "case": delivery.case,
+        "profile": profile.in_language(delivery.case.language),
+        "delivery": delivery,
+        "sent_on": timezone.localdate(),
+    }
+    attachment = None
+    if delivery.channel == DeliveryChannel.LINK:
+        context |= {
+            "link": links.link_url(delivery),
+            "expires_at": timezone.now() + timedelta(days=settings.REPORT_LINK_DAYS),
+            "files": document.files,
+            "code_minutes": links.CODE_MINUTES,
+        }
+    else:
+        attachment = _attachment(delivery, token, document.files[0], passphrase)
+        context |= {"attached": document.files[0]}
+    message = mail.compose(
+        sender=sender,
+        to=delivery.recipient,
+        subject=document.subject,
+        template=document.template,
+        context=context,
+        message_id=_message_id(delivery, sender),
+    )
+    return message, attachment, document
 
 
 def _no_longer_sendable(delivery: Delivery) -> str | None:

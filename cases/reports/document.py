@@ -1,7 +1,11 @@
 """Making the report's PDF from a case: the overview, how to read it, the Art. 15 information,
 the scope and the summary; the message layer and the event annex in parts; the glossary; joined
 into one tagged PDF/A-3 document with the JSON and CSV exports embedded. Both layers and the
-exports are checked to hold every stored event."""
+exports are checked to hold every stored event.
+
+The whole document is in the case's language (`translation.override(case.language)`; its HTML's
+lang becomes the PDF's /Lang), with the organisation's Art. 15 texts in that language where the
+profile has them (English where not: cases/languages.py warns the officer before sending)."""
 
 import hashlib
 import logging
@@ -14,13 +18,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-from cases.models import Case, Channel, OrganisationProfile
+from cases.languages import month_abbreviations
+from cases.models import Case, OrganisationProfile
 
 from .content import (
+    CHANNEL_WORDS,
     case_coverage,
+    channel_label,
     channel_summaries,
     event_html,
     events_by_message,
@@ -70,7 +78,7 @@ class Timings:
 
 @dataclass
 class Acknowledgement:
-    by: str
+    by: str  # who reviewed the gaps (a name, or our wording for the team, lazily translated)
     on: date
 
 
@@ -94,7 +102,16 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def render_report(
+def render_report(case: Case, out_path: Path, **options) -> RenderResult:
+    """Render the report of `case` to `out_path` in the case's language, with the JSON and CSV
+    exports embedded (see `_render_report` for the options). Raises GapsNotAcknowledged when data
+    is missing and no acknowledgement is given, ReportError when an other system has no outcome
+    yet."""
+    with translation.override(case.language):
+        return _render_report(case, out_path, **options)
+
+
+def _render_report(
     case: Case,
     out_path: Path,
     *,
@@ -104,10 +121,7 @@ def render_report(
     generated_at: datetime | None = None,
     processes: int | None = None,
 ) -> RenderResult:
-    """Render the report of `case` to `out_path`, with the JSON and CSV exports embedded (and
-    kept in `exports_dir` when given). Raises GapsNotAcknowledged when data is missing and no
-    acknowledgement is given, ReportError when an other system has no outcome yet.
-    """
+    """The report, in the current language; the exports kept in `exports_dir` when given."""
     generated_at = generated_at or timezone.now()
     coverage = case_coverage(case)
     if coverage.has_gaps and acknowledgement is None:
@@ -125,6 +139,7 @@ def render_report(
     per_part = settings.REPORT_EVENTS_PER_PART
     profile = OrganisationProfile.load()
     zone = report_zone(case, profile)
+    texts = profile.in_language(case.language)
     reference = case.reference
     with tempfile.TemporaryDirectory(prefix="report-") as tmp:
         tmp_dir = Path(tmp)
@@ -146,7 +161,8 @@ def render_report(
         summaries = channel_summaries(case, zone)
         context = {
             "case": case,
-            "profile": profile,
+            "profile": texts,
+            "legal_basis": _("Article 15 of the General Data Protection Regulation"),
             "version": version,
             "prepared_on": generated_at.astimezone(zone).date(),
             "summaries": summaries,
@@ -156,12 +172,12 @@ def render_report(
             "coverage": coverage,
             "channel_words": channel_words(case.channels),
             "systems": other_systems(case),
-            "transfer_text": transfer_text(coverage, profile),
+            "transfer_text": transfer_text(coverage, texts),
             "gaps": coverage.gaps_statement(),
             "acknowledgement": acknowledgement,
             "event_count": event_count,
             "message_count": message_count,
-            "month_names": MONTH_NAMES,
+            "month_names": month_abbreviations(),
             "json_name": json_path.name,
             "csv_name": csv_path.name,
             "glossary": glossary(case),
@@ -231,14 +247,16 @@ def render_report(
                 parts,
                 footer_label=reference,
                 out_path=str(out_path),
-                title=f"Access report {reference}",
+                title=_("Access report %(reference)s") % {"reference": reference},
                 author=profile.controller_name,
                 moment=generated_at,
                 attachments=[
                     FileAttachment(
-                        str(json_path), json_path.name, "Your events as JSON", "application/json"
+                        str(json_path), json_path.name, _("Your events as JSON"), "application/json"
                     ),
-                    FileAttachment(str(csv_path), csv_path.name, "Your events as CSV", "text/csv"),
+                    FileAttachment(
+                        str(csv_path), csv_path.name, _("Your events as CSV"), "text/csv"
+                    ),
                 ],
             )
             timings.mark("joined")
@@ -260,12 +278,11 @@ def render_report(
 
 MESSAGES = ("report/report_messages.html", "entries")
 EVENTS = ("report/report_events.html", "events")
-MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def _submit(renderer: PartRenderer, layer, channel: str, batch: list[str], index: int, zone):
     template, key = layer
-    label = Channel(channel).label if channel in Channel.values else channel
+    label = channel_label(channel)
     html = render_to_string(
         template,
         {
@@ -284,9 +301,11 @@ def _message_count(case: Case) -> int:
 
 
 def channel_words(channels: list[str]) -> str:
-    """ "email and SMS", as a sentence says it."""
-    words = ["email" if c == Channel.EMAIL else Channel(c).label for c in channels]
-    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+    """ "email and SMS", as a sentence says it, in the current language."""
+    words = [str(CHANNEL_WORDS.get(c, c)) for c in channels]
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(list)s and %(last)s") % {"list": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def zone_abbreviations(zone, start: date, end: date) -> str:
@@ -300,8 +319,10 @@ def zone_abbreviations(zone, start: date, end: date) -> str:
             names.append(name)
         day += timedelta(days=28)
     readable = [n for n in names if not n.startswith(("+", "-"))]
+    if len(readable) > 1:
+        return _("%(list)s and %(last)s") % {"list": ", ".join(readable[:-1]), "last": readable[-1]}
     if readable:
-        return " and ".join(readable)
+        return readable[0]
     offset = datetime.combine(start, datetime.min.time(), tzinfo=zone).strftime("%z")
     return f"UTC{offset[:3]}:{offset[3:]}"
 
@@ -310,16 +331,16 @@ def transfer_text(coverage, profile: OrganisationProfile) -> str:
     """Art. 15(2), from the data centres searched: none outside the UK and EEA, or which."""
     outside = coverage.transfer_regions
     if outside:
-        return (
-            f"Your data is held by {'; '.join(outside)}, outside the UK and the European "
-            f"Economic Area. This transfer is protected by {profile.transfers}."
-        )
+        return _(
+            "Your data is held by %(held_by)s, outside the UK and the European Economic Area. "
+            "This transfer is protected by %(safeguard)s."
+        ) % {"held_by": "; ".join(outside), "safeguard": profile.transfers}
     if coverage.unknown_regions or not coverage.data_centres:
-        return (
+        return _(
             "Your data may be held outside the UK and the European Economic Area. Such a "
-            f"transfer is protected by {profile.transfers}."
-        )
-    return (
+            "transfer is protected by %(safeguard)s."
+        ) % {"safeguard": profile.transfers}
+    return _(
         "Your data is held in Netcore's EU data centre, within the European Economic Area; "
         "it is not transferred outside the UK and the EEA for this purpose."
     )

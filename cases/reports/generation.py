@@ -12,6 +12,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from cases.audit import audit_append
 from cases.models import (
@@ -132,7 +133,10 @@ def report_build(report_id: int) -> Report | None:
     if report.acknowledged_gaps:
         by = report.generated_by
         acknowledgement = Acknowledgement(
-            by=(by.get_full_name() or by.get_username()) if by else "the privacy officer",
+            # Lazy: read in the report's language when the report says who reviewed the gaps.
+            by=(by.get_full_name() or by.get_username())
+            if by
+            else gettext_lazy("Our privacy team"),
             on=timezone.localdate(report.created_at),
         )
     try:
@@ -189,6 +193,7 @@ def report_build(report_id: int) -> Report | None:
             pages=result.pages,
             event_count=result.event_count,
             profile_snapshot=snapshot,
+            language=case.language,
             finished_at=timezone.now(),
         )
         if not recorded:
@@ -210,6 +215,7 @@ def report_build(report_id: int) -> Report | None:
                 "event_count": report.event_count,
                 "acknowledged_gaps": report.acknowledged_gaps,
                 "profile_sha256": snapshot.sha256,
+                "language": case.language,
             },
         )
         case.refresh_from_db(fields=["status"])

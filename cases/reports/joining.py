@@ -22,6 +22,7 @@ from datetime import datetime
 from io import BytesIO
 
 import pikepdf
+from django.utils.translation import gettext as _
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, Pdf
@@ -178,7 +179,8 @@ MM = 72 / 25.4
 
 
 def _stamp_footers(pdf: Pdf, label: str) -> None:
-    """Draw "label · page X of Y" at the foot of every page, as a pagination artifact.
+    """Draw "label · page X of Y" (in the current language) at the foot of every page, as a
+    pagination artifact.
 
     A few text operators appended to each page (no layout engine, no parsing of the page) in a
     small embedded font of our own (Noto Sans, WinAnsi): its cost per page is a string format.
@@ -189,7 +191,12 @@ def _stamp_footers(pdf: Pdf, label: str) -> None:
     # The page's own drawing is wrapped in q … Q so that it cannot move the footer.
     save_state = pikepdf.Stream(pdf, b"q\n")
     for number, page in enumerate(pdf.pages, start=1):
-        text = f"{safe_label} · page {number} of {total}"
+        # Translators: WinAnsi (cp1252) characters only: the footer font has no others.
+        text = _("%(label)s · page %(number)s of %(total)s") % {
+            "label": safe_label,
+            "number": number,
+            "total": total,
+        }
         encoded = text.encode("cp1252", "replace")
         width = sum(widths.get(byte, 500) for byte in encoded) * FOOTER_SIZE / 1000
         box = page.mediabox

@@ -2,15 +2,18 @@
 second email, then the PDF, JSON and CSV files.
 
 A wrong, expired, revoked or locked link gets one answer (404, the same page), naming nothing of
-the case. Nothing here is cached by the browser or a proxy; every view, code request and download
-is recorded (`links.record`).
+the case (in the organisation's default language, the case being unknown). Every other page and
+message is in the case's language (`translation.override(case.language)`). Nothing here is
+cached by the browser or a proxy; every view, code request and download is recorded
+(`links.record`).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,7 +30,9 @@ def _profile() -> OrganisationProfile:
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "report/link_not_found.html", {"profile": _profile()}, status=404)
+    profile = _profile()
+    with translation.override(profile.default_language):
+        return render(request, "report/link_not_found.html", {"profile": profile}, status=404)
 
 
 def _address(request: HttpRequest) -> str:
@@ -46,6 +51,11 @@ def link_page(request: HttpRequest, secret: str) -> HttpResponse:
     found = links.usable_link(secret)
     if found is None:
         return _not_found(request)
+    with translation.override(found.case.language):
+        return _link_page(request, secret, found)
+
+
+def _link_page(request: HttpRequest, secret: str, found) -> HttpResponse:
     profile = _profile()
     context = {"secret": secret, "delivery": found, "profile": profile, "case": found.case}
     if links.access_granted(request.session, found):
@@ -74,16 +84,20 @@ def link_code_request(request: HttpRequest, secret: str) -> HttpResponse:
     found = links.usable_link(secret)
     if found is None:
         return _not_found(request)
-    try:
-        links.code_request(delivery=found, address=_address(request))
-    except links.LinkThrottled as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            "We are emailing a code to the address this link was sent to. It works for "
-            f"{links.CODE_MINUTES} minutes. If it does not arrive, look in your spam folder.",
-        )
+    with translation.override(found.case.language):
+        try:
+            links.code_request(delivery=found, address=_address(request))
+        except links.LinkThrottled as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "We are emailing a code to the address this link was sent to. It works for "
+                    "%(minutes)s minutes. If it does not arrive, look in your spam folder."
+                )
+                % {"minutes": links.CODE_MINUTES},
+            )
     return _page(secret)
 
 
@@ -93,9 +107,14 @@ def link_code_enter(request: HttpRequest, secret: str) -> HttpResponse:
     found = links.usable_link(secret)
     if found is None:
         return _not_found(request)
+    with translation.override(found.case.language):
+        return _link_code_enter(request, secret, found)
+
+
+def _link_code_enter(request: HttpRequest, secret: str, found) -> HttpResponse:
     form = LinkCodeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter the code from the email.")
+        messages.error(request, _("Enter the code from the email."))
         return _page(secret)
     try:
         result = links.code_check(

@@ -11,6 +11,8 @@ Invariants:
   address is kept only as a keyed hash, for these counts.
 - Every code request, code sent, wrong code, view and download is a LinkAccess row and an entry in
   the case's audit trail.
+- What the subject reads (messages, the code email) is in the case's language: the caller (the
+  download pages) and `link_code_send` run inside `translation.override(case.language)`.
 """
 
 import base64
@@ -27,8 +29,10 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.audit import audit_append
 from cases.models import (
@@ -141,8 +145,10 @@ def code_request(*, delivery: Delivery, address: str) -> None:
         >= CODE_REQUESTS_PER_ADDRESS_PER_HOUR
     ):
         raise LinkThrottled(
-            "Several codes have been asked for in the last hour. Please use the latest code "
-            "you received, or try again in an hour."
+            _(
+                "Several codes have been asked for in the last hour. Please use the latest code "
+                "you received, or try again in an hour."
+            )
         )
     access = record(delivery, LinkAction.CODE_REQUESTED, address=address)
     transaction.on_commit(lambda: link_code_send_task.delay(delivery.pk, access.pk))
@@ -169,7 +175,7 @@ def code_check(*, delivery: Delivery, code: str, address: str) -> CodeResult:
         _recent(LinkAccess.objects.filter(address_hash=hashed), LinkAction.CODE_WRONG)
         >= WRONG_CODES_PER_ADDRESS_PER_HOUR
     ):
-        raise LinkThrottled("Too many wrong codes were entered from here. Try again in an hour.")
+        raise LinkThrottled(_("Too many wrong codes were entered from here. Try again in an hour."))
     code = re.sub(r"\s", "", code)
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().select_related("case").get(pk=delivery.pk)
@@ -198,15 +204,17 @@ def code_check(*, delivery: Delivery, code: str, address: str) -> CodeResult:
             record(locked, LinkAction.LOCKED, address=address)
             return CodeResult(
                 False,
-                "That code is not right either. For your safety this link no longer works: "
-                "please contact us for a new one.",
+                _(
+                    "That code is not right either. For your safety this link no longer works: "
+                    "please contact us for a new one."
+                ),
             )
     left = CODE_ATTEMPTS - locked.wrong_codes
-    tries = f"{left} attempt{'s' if left != 1 else ''} left."
+    tries = ngettext("%(left)s attempt left.", "%(left)s attempts left.", left) % {"left": left}
     if not current:
-        expired = "That code has expired or was replaced by a newer one. Ask for a new code."
+        expired = _("That code has expired or was replaced by a newer one. Ask for a new code.")
         return CodeResult(False, f"{expired} {tries}")
-    return CodeResult(False, f"That code is not right. {tries}")
+    return CodeResult(False, _("That code is not right.") + f" {tries}")
 
 
 def link_code_send(delivery_id: int, access_id: int) -> str:
@@ -226,18 +234,20 @@ def link_code_send(delivery_id: int, access_id: int) -> str:
     if sender.problem:
         logger.warning("link code for delivery %s not sent: %s", delivery.pk, sender.problem)
         return "skipped"
-    message = mail.compose(
-        sender=sender,
-        to=delivery.recipient,
-        subject=f"Your one-time code ({delivery.case.reference})",
-        template="report/email/code",
-        context={
-            "case": delivery.case,
-            "profile": profile,
-            "code": code,
-            "minutes": CODE_MINUTES,
-        },
-    )
+    with translation.override(delivery.case.language):
+        message = mail.compose(
+            sender=sender,
+            to=delivery.recipient,
+            subject=_("Your one-time code (%(reference)s)")
+            % {"reference": delivery.case.reference},
+            template="report/email/code",
+            context={
+                "case": delivery.case,
+                "profile": profile,
+                "code": code,
+                "minutes": CODE_MINUTES,
+            },
+        )
     try:
         mail.send(message, before_handing_over=lambda: True)
     except mail.MailFailure as failure:

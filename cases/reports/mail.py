@@ -1,6 +1,8 @@
 """Emails to the subject: From and Reply-To are the DPO's address (organisation profile), the body
-is plain text with a simple HTML alternative, and a send goes over its own SMTP connection whose
-failures are classified (a transient one is worth another try, a permanent one is not).
+is plain text with a simple HTML alternative, in the current language (the case's: callers
+compose inside `translation.override(case.language)`), which Content-Language names; a send
+goes over its own SMTP connection whose failures are classified (a transient one is worth another
+try, a permanent one is not).
 
 With DEBUG off nothing is sent while that address is a placeholder (localhost or an example
 domain): the subject could not reply, and the mail would likely be refused as spam.
@@ -15,6 +17,7 @@ from email.utils import formataddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from cases.models import DeliveryCause, OrganisationProfile
 
@@ -79,13 +82,16 @@ def compose(
     message_id: str | None = None,
 ) -> EmailMultiAlternatives:
     """A message from `sender` to `to`: `template`.txt as the body, `template`.html beside it."""
+    headers = {"Content-Language": translation.get_language() or "en"}
+    if message_id:
+        headers["Message-ID"] = message_id
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"{template}.txt", context),
         from_email=sender.from_header,
         to=[to],
         reply_to=[sender.address],
-        headers={"Message-ID": message_id} if message_id else None,
+        headers=headers,
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message

@@ -53,6 +53,7 @@ def report_panel(case: Case) -> dict:
         "gaps": reportable and generation.has_gaps(case),
         "can_send": can_send,
         "send_refusal": delivery.send_refusal(case, latest_ready) if can_send else None,
+        "language_warnings": delivery.language_warnings(case, latest_ready) if latest_ready else [],
         "too_large": too_large,
         "attachment_limit": settings.REPORT_MAX_ATTACHMENT_BYTES,
         "default_channel": DeliveryChannel.LINK if too_large else settings.REPORT_DELIVERY_DEFAULT,
@@ -195,6 +196,7 @@ def report_send(request: HttpRequest, reference: str, version: int) -> HttpRespo
             "code_minutes": links.CODE_MINUTES,
             "attachment_limit": settings.REPORT_MAX_ATTACHMENT_BYTES,
             "sender": mail.sender_of(OrganisationProfile.objects.filter(pk=1).first()),
+            "language_warnings": delivery.language_warnings(case, found),
         },
     )
     response["Cache-Control"] = "no-store"

@@ -63,7 +63,9 @@ def test_officer_generates_a_version_that_is_stored_privately_and_audited(
         "event_count": 7,
         "acknowledged_gaps": False,
         "profile_sha256": made.profile_snapshot.sha256,
+        "language": "en",
     }
+    assert made.language == "en"
     case.refresh_from_db()
     assert case.status == "report_ready"
 

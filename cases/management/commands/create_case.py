@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.forms import CaseForm
+from cases.languages import LANGUAGE_NAMES
 from cases.regimes import REGIMES
 from cases.services import case_create
 
@@ -25,6 +26,13 @@ class Command(BaseCommand):
             help="The law the request is answered under (default: the organisation profile's)",
         )
 
+        parser.add_argument(
+            "--language",
+            choices=list(LANGUAGE_NAMES),
+            help="The subject's language for the report, emails and download pages "
+            "(default: the organisation profile's)",
+        )
+
     def handle(self, *args, **options):
         officer = None
         if options["officer"]:
@@ -40,6 +48,7 @@ class Command(BaseCommand):
             "search_to": options["search_to"],
             "received_on": options["received_on"] or timezone.localdate().isoformat(),
             "regime": options["regime"] or "",
+            "language": options["language"] or "",
             "assigned_officer": officer.pk if officer else "",
         }
         form = CaseForm(data)
