@@ -31,6 +31,7 @@ from .models import (
     DeliveryChannel,
     PassphraseHandoff,
     VerificationMethod,
+    WindowFailure,
 )
 from .regimes import REGIME_CHOICES
 from .workflow import CaseStatus, WithdrawalMethod
@@ -89,11 +90,17 @@ def _size(value) -> str:
     return filesizeformat(value) if isinstance(value, int) else text(value)
 
 
+_failure = _choice(WindowFailure.choices)
+
+
 def _failed_windows(value) -> str:
+    """Each failed window with its class; the raw causes stay in the entry for admins."""
     if isinstance(value, list):
         return (
             "; ".join(
-                f"{w.get('window', '')}: {w.get('cause', '')}" if isinstance(w, dict) else text(w)
+                f"{w.get('window', '')}: {_failure(w.get('failure') or 'netcore')}"
+                if isinstance(w, dict)
+                else text(w)
                 for w in value
             )
             or "none"

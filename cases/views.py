@@ -604,7 +604,9 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
                     "end": clock.format_day(w.end),
                     "account": w.account.name,
                     "failure": w.get_failure_display(),
-                    "cause": w.last_error,
+                    "next_step": w.next_step,
+                    # The raw cause is for admins only.
+                    **({"detail": w.last_error} if access.is_admin(request.user) else {}),
                 }
                 for w in progress.failed
             ],

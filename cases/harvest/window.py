@@ -41,7 +41,19 @@ from cases.models import (
 )
 from cases.workflow import CaseStatus, check_transition
 from netcore.client import NetcoreClient
-from netcore.errors import NetcoreError, RateLimiterUnavailable
+from netcore.errors import (
+    BadApiKey,
+    BadResponse,
+    ConnectionFailed,
+    EndpointRefused,
+    NetcoreError,
+    RateLimited,
+    RateLimiterUnavailable,
+    Redirected,
+    RequestRejected,
+    RequestTimeout,
+    ServerError,
+)
 from netcore.models import NetcoreAccount
 from netcore.records import RECORD_FIELD_NAMES, ActivityRecord
 
@@ -153,6 +165,28 @@ def store_window(window: HarvestWindow, records: list[ActivityRecord], warnings:
     return True
 
 
+# The client's typed errors as an officer reads them; the first matching class wins.
+NETCORE_FAILURES: list[tuple[type[NetcoreError], WindowFailure]] = [
+    (BadApiKey, WindowFailure.KEY_REFUSED),
+    (EndpointRefused, WindowFailure.KEY_REFUSED),
+    (Redirected, WindowFailure.KEY_REFUSED),  # the account's address is not Netcore's API
+    (RequestRejected, WindowFailure.RANGE_REFUSED),
+    (RateLimited, WindowFailure.RATE_LIMITED),
+    (ServerError, WindowFailure.NETCORE_DOWN),
+    (RequestTimeout, WindowFailure.TIMED_OUT),
+    (ConnectionFailed, WindowFailure.UNREACHABLE),
+    (BadResponse, WindowFailure.UNREADABLE),
+]
+
+
+def netcore_failure(exc: NetcoreError) -> WindowFailure:
+    """The class of a Netcore error, as the failed window records it."""
+    for error, failure in NETCORE_FAILURES:
+        if isinstance(exc, error):
+            return failure
+    return WindowFailure.NETCORE
+
+
 def fail_window(window: HarvestWindow, failure: WindowFailure, cause: str) -> bool:
     """Mark the window failed with its cause, unless a newer claim owns it."""
     updated = _claim_of(window).update(
@@ -236,11 +270,9 @@ def harvest_window(
     except RateLimiterUnavailable as exc:
         outcome = give_back(window, WindowFailure.RATE_LIMITER, f"{type(exc).__name__}: {exc}")
     except NetcoreError as exc:
-        outcome = (
-            "failed"
-            if fail_window(window, WindowFailure.NETCORE, f"{type(exc).__name__}: {exc}")
-            else "skipped"
-        )
+        failure = netcore_failure(exc)
+        cause = f"{type(exc).__name__}: {exc}"
+        outcome = "failed" if fail_window(window, failure, cause) else "skipped"
     except SoftTimeLimitExceeded:
         cause = f"not finished within HARVEST_WINDOW_SOFT_TIME_LIMIT ({soft_limit} s)"
         outcome = give_back(window, WindowFailure.TIME_LIMIT, cause)

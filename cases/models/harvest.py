@@ -16,14 +16,50 @@ class WindowStatus(models.TextChoices):
 
 
 class WindowFailure(models.TextChoices):
-    """Why a window failed (or, while it is tried again, why its last try did not finish)."""
+    """Why a window failed (or, while it is tried again, why its last try did not finish): what
+    an officer reads, with the next step in NEXT_STEPS. The raw cause (`last_error`) is for
+    admins."""
 
-    NETCORE = "netcore", "Netcore error"  # the client's typed error, after its own retries
+    # Netcore's side, from the client's typed errors after its own retries (netcore/errors.py).
+    KEY_REFUSED = "key_refused", "Key or address refused"
+    RANGE_REFUSED = "range_refused", "Request refused"
+    NETCORE_DOWN = "netcore_down", "Netcore unavailable"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    TIMED_OUT = "timed_out", "Timed out"
+    UNREACHABLE = "unreachable", "Netcore unreachable"
+    UNREADABLE = "unreadable", "Unreadable answer"
+    NETCORE = "netcore", "Netcore error"  # another Netcore error, and windows failed before
+    # Our own parts.
     RATE_LIMITER = "rate_limiter", "Rate limiter unavailable"  # our Redis, not Netcore
     DATABASE = "database", "Database error"
     TIME_LIMIT = "time_limit", "Time limit reached"
     WORKER_LOST = "worker_lost", "Worker lost"  # claimed, and its worker stopped answering
     INTERNAL = "internal", "Internal error"  # a bug: the log has the traceback
+
+
+_TRY_AGAIN_LATER = "Try again later with “Retry failed windows”."
+_TELL_ADMIN = "If it happens again, tell an administrator."
+NEXT_STEPS = {
+    WindowFailure.KEY_REFUSED: "An administrator checks the account's API key and address in "
+    "the admin (Netcore accounts → Check), then you retry the failed windows.",
+    WindowFailure.RANGE_REFUSED: "Netcore refused the request itself: check the case's primary "
+    "keys and search period, then retry; an administrator can read the cause.",
+    WindowFailure.NETCORE_DOWN: f"Netcore answered with an error of its own. {_TRY_AGAIN_LATER}",
+    WindowFailure.RATE_LIMITED: "Netcore asked us to slow down more often than we could wait. "
+    f"{_TRY_AGAIN_LATER}",
+    WindowFailure.TIMED_OUT: f"Netcore did not answer in time. {_TRY_AGAIN_LATER}",
+    WindowFailure.UNREACHABLE: "Netcore could not be reached. Try again later; if it lasts, an "
+    "administrator checks the account's address and the network.",
+    WindowFailure.UNREADABLE: f"Netcore's answer was cut off or malformed. {_TRY_AGAIN_LATER}",
+    WindowFailure.NETCORE: f"{_TRY_AGAIN_LATER} {_TELL_ADMIN}",
+    WindowFailure.RATE_LIMITER: "Our own rate limiter (Redis) was down. Retry the failed windows "
+    f"once it is back. {_TELL_ADMIN}",
+    WindowFailure.DATABASE: f"Our database failed. {_TRY_AGAIN_LATER} {_TELL_ADMIN}",
+    WindowFailure.TIME_LIMIT: f"The window took longer than allowed. {_TRY_AGAIN_LATER}",
+    WindowFailure.WORKER_LOST: f"The worker stopped while fetching it. {_TRY_AGAIN_LATER}",
+    WindowFailure.INTERNAL: "An error of the portal's own: tell an administrator (the log has "
+    "the details); retrying may not help.",
+}
 
 
 class HarvestWindow(models.Model):
@@ -48,7 +84,7 @@ class HarvestWindow(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     tries = models.PositiveIntegerField(default=0)
     failure = models.CharField(max_length=16, choices=WindowFailure.choices, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)  # the raw cause: for admins
     event_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
     queued_at = models.DateTimeField(null=True, blank=True)
@@ -78,6 +114,11 @@ class HarvestWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.channel} {self.start}–{self.end}"
+
+    @property
+    def next_step(self) -> str:
+        """What the officer does about this window's failure, in plain words."""
+        return NEXT_STEPS.get(self.failure, "")
 
 
 class ActivityEvent(models.Model):

@@ -44,11 +44,18 @@
       body.replaceChildren();
       data.failed.forEach(function (w) {
         var tr = document.createElement("tr");
-        var cause = cell(w.cause, "cause");
-        if (w.failure) {
-          var kind = document.createElement("strong");
-          kind.textContent = w.failure + ":";
-          cause.prepend(kind, " ");
+        var cause = cell(w.next_step, "cause");
+        var kind = document.createElement("strong");
+        kind.textContent = (w.failure || "Failed") + ".";
+        cause.prepend(kind, " ");
+        if (w.detail) {
+          var folded = document.createElement("details");
+          var summary = document.createElement("summary");
+          var code = document.createElement("code");
+          summary.textContent = "Technical detail";
+          code.textContent = w.detail;
+          folded.append(summary, code);
+          cause.append(folded);
         }
         tr.append(cell(w.channel), cell(w.start + " – " + w.end), cell(w.account), cause);
         body.append(tr);

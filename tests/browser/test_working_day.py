@@ -1,6 +1,7 @@
 """An officer's working day in Chromium, at 1440 and 390 px wide: log a request, verify the
-subject's identity, collect (real worker, sandbox), generate the report (real worker), extend a
-second case, reject a third (with its confirmation), add a note, read the trail. On every page:
+subject's identity, collect (real worker, sandbox), generate the report (real worker; the panel
+follows it by itself), send it by link (real worker, a real SMTP server), extend a second case,
+reject a third (with its confirmation), add a note, read the trail. On every page:
 axe-core finds no violation and nothing pushes the page sideways; after each action the focus is
 on the message beside what changed. The screenshots are saved under var/screenshots/ (the run's
 summary names the folder) for a person to look at."""
@@ -18,8 +19,10 @@ from dsar_portal.clock import format_day
 from netcore.sandbox import Sandbox
 from tests.browser.axe_check import axe_violations, overflows_sideways
 from tests.conftest import SCREENSHOTS
+from tests.delivery_fixtures import dpo_profile
 from tests.factories import OfficerFactory, make_case
 from tests.harvest_fixtures import SANDBOX_KEY, sandbox_account
+from tests.smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("celery")]
 
@@ -73,8 +76,14 @@ class Walk:
         )
 
 
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
 @pytest.mark.parametrize("size", WIDTHS)
-def test_a_working_day(size, browser, live_server, celery_workers, private_storage):
+def test_a_working_day(size, browser, live_server, celery_workers, private_storage, smtp):
     folder = SCREENSHOTS / f"working-day-{WIDTHS[size]}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -84,8 +93,13 @@ def test_a_working_day(size, browser, live_server, celery_workers, private_stora
         sandbox_account(sandbox)
         celery_workers.start(
             concurrency=2,
-            env={"PRIVATE_STORAGE_ROOT": str(private_storage), "REPORT_RENDER_PROCESSES": "1"},
+            env={
+                "PRIVATE_STORAGE_ROOT": str(private_storage),
+                "REPORT_RENDER_PROCESSES": "1",
+                "EMAIL_URL": smtp.url,
+            },
         )
+        dpo_profile()  # a report goes out only from a real controller
         second = make_case(actor=officer, assigned_officer=officer, subject_name="Bo Second")
         third = make_case(actor=officer, assigned_officer=officer, subject_name="Cy Third")
         walk = Walk(browser, live_server, officer, WIDTHS[size], folder)
@@ -137,17 +151,28 @@ def test_a_working_day(size, browser, live_server, celery_workers, private_stora
         assert "is being generated" in page.locator(".messages").inner_text()
         walk.check("report-generating")
         panel = page.locator("section", has=page.locator("#report-heading"))
-        for _ in range(120):
-            if panel.get_by_role("link", name="PDF").count():
-                break
-            page.wait_for_timeout(500)
-            page.reload()
-        else:
-            raise AssertionError("the report was not generated in 60 s")
+        # The panel follows the worker by itself: no reload (the page's own state survives).
+        page.evaluate("window.sameDocument = true")
+        panel.get_by_role("link", name="PDF").wait_for(timeout=60_000)
+        assert page.evaluate("window.sameDocument === true")
+        assert walk.focused_inside("[data-report-panel]")
         assert (
             page.locator(".next-action h2").inner_text().endswith("Send the report to the subject")
         )
         walk.check("report-ready")
+
+        # Send it by link: the confirmation, then a worker mails it, once.
+        panel.get_by_label("Secure download link").check()
+        panel.get_by_role("button", name="Review and send…").click()
+        page.get_by_role("heading", name="Check before it goes").wait_for()
+        walk.check("send-confirm")
+        page.get_by_role("button", name="Send now").click()
+        page.get_by_role("heading", name="Sent").wait_for(timeout=30_000)
+        [message] = smtp.wait_for(1)
+        assert message["To"] == "eleni@example.com"
+        walk.check("report-sent")
+        page.get_by_role("link", name="Back to the case").click()
+        assert "Sent" in page.locator("h1").inner_text()
 
         # Extend the second case's deadline: the date typed as shown.
         walk.goto(second.get_absolute_url())

@@ -301,7 +301,7 @@ def test_a_window_stops_at_its_soft_time_limit_without_celery(officer):
         elapsed = time.monotonic() - began
     assert elapsed < 4
     window = case.windows.get()
-    assert window.failure == WindowFailure.NETCORE
+    assert window.failure == WindowFailure.TIMED_OUT
     assert window.last_error.startswith("RequestTimeout")
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from cases.harvest import planning
 from cases.harvest.dispatch import queue_here
@@ -15,8 +16,10 @@ from cases.harvest.window import (
     harvest_finish_if_complete,
     harvest_window,
 )
-from cases.models import ActivityEvent, HarvestWindow, WindowFailure, WindowStatus
+from cases.models import ActivityEvent, Case, HarvestWindow, WindowFailure, WindowStatus
+from netcore.models import NetcoreAccount
 from netcore.sandbox import Sandbox
+from netcore.services import account_create
 from tests.factories import make_case, make_collected_case, make_window
 from tests.harvest_fixtures import SANDBOX_KEY, d, sandbox_account
 
@@ -77,17 +80,16 @@ def test_progress_and_failed_windows_with_retry(officer_client, officer, sandbox
     for window_id in done:
         harvest_window(window_id, dispatch=False)
     cause = "ServerError: HTTP 500 <b>from</b> Netcore"
-    fail_window(claim_window(last), WindowFailure.NETCORE, cause)
+    fail_window(claim_window(last), WindowFailure.NETCORE_DOWN, cause)
     harvest_finish_if_complete(case.pk)
     data = officer_client.get(reverse("cases:progress", args=[case.reference])).json()
     assert data["status"] == "collection_incomplete" and data["percent"] == 100
-    assert data["failed"][0]["failure"] == "Netcore error"
-    assert data["failed"][0]["cause"] == "ServerError: HTTP 500 <b>from</b> Netcore"
+    assert data["failed"][0]["failure"] == "Netcore unavailable"
+    assert data["failed"][0]["next_step"].startswith("Netcore answered with an error")
+    assert "detail" not in data["failed"][0]  # the raw cause is for admins
     page = officer_client.get(reverse("cases:data", args=[case.reference])).content.decode()
-    assert (
-        "<strong>Netcore error:</strong> ServerError: HTTP 500 &lt;b&gt;from&lt;/b&gt; Netcore"
-        in page
-    )
+    assert "<strong>Netcore unavailable.</strong> Netcore answered with an error" in page
+    assert "HTTP 500" not in page
     assert "Retry failed windows" in page
     officer_client.post(reverse("cases:retry_failed", args=[case.reference]))
     case.refresh_from_db()
@@ -242,3 +244,61 @@ def test_the_case_page_costs_the_same_whatever_the_collection(officer_client, of
     queries = cases_queries(officer_client, data, activity="open")
     counting = [q for q in queries if "COUNT(" in q and '"cases_activityevent"' in q]
     assert len(counting) == 1 and "GROUP BY" in counting[0]
+
+
+def collect_with(account, officer) -> Case:
+    """A one-window case collected from `account` at once, its window failing or not."""
+    case = make_case(
+        actor=officer, channels=["sms"], search_from=d("2025-01-01"), search_to=d("2025-01-07")
+    )
+    planning.harvest_start(case=case, actor=officer, enqueue=False)
+    for window_id in queue_here(case.pk):
+        harvest_window(window_id, dispatch=False)
+    return case
+
+
+@pytest.mark.parametrize(
+    ("make_account", "failure", "label", "step", "raw"),
+    [
+        (
+            lambda sandbox: account_create(
+                name="Wrong key", base_url=sandbox.url, api_key="not-the-key-0123456789"
+            ),
+            "key_refused",
+            "Key or address refused",
+            "checks the account's API key",
+            "BadApiKey",
+        ),
+        (
+            lambda sandbox: account_create(
+                name="Nowhere", base_url="http://127.0.0.1:9", api_key=SANDBOX_KEY
+            ),
+            "unreachable",
+            "Netcore unreachable",
+            "Netcore could not be reached",
+            "ConnectionFailed",
+        ),
+    ],
+)
+def test_a_failed_window_says_what_happened_and_what_to_do(
+    make_account, failure, label, step, raw, sandbox, officer, officer_client, admin_client
+):
+    make_account(sandbox)
+    case = collect_with(NetcoreAccount.objects.get(), officer)
+    window = case.windows.get()
+    assert (window.status, window.failure) == ("failed", failure)
+    assert window.last_error.startswith(raw)
+    data_url = reverse("cases:data", args=[case.reference])
+
+    page = officer_client.get(data_url).content.decode()
+    assert f"<strong>{label}.</strong>" in page and escape(step) in page
+    assert raw not in page and "Technical detail" not in page
+    assert officer_client.get(reverse("cases:trail", args=[case.reference])).status_code == 200
+    trail = officer_client.get(reverse("cases:trail", args=[case.reference])).content.decode()
+    assert label in trail and raw not in trail
+
+    page = admin_client.get(data_url).content.decode()
+    assert f"<strong>{label}.</strong>" in page
+    assert "<details><summary>Technical detail</summary><code>" + raw in page
+    progress = admin_client.get(reverse("cases:progress", args=[case.reference])).json()
+    assert progress["failed"][0]["detail"].startswith(raw)
