@@ -23,6 +23,7 @@ from .models import (
     DeliveryChannel,
     OrganisationProfile,
     PassphraseHandoff,
+    RefusalVia,
     SystemOutcome,
     VerificationMethod,
 )
@@ -472,6 +473,29 @@ class SendReportForm(forms.Form):
             if not cleaned.get("noted"):
                 self.add_error("noted", "Write the passphrase down first: it is not shown again.")
         return cleaned
+
+
+class RefusalGivenForm(CasePageForm):
+    """The refusal told to the subject another way than the portal's letter."""
+
+    id_prefix = "refusal"
+    via = forms.ChoiceField(
+        label="How was the subject told?", choices=[("", "Choose…"), *RefusalVia.choices]
+    )
+    given_on = DayField(label="Told on", help_text=day_help("The day the subject was told."))
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Where a copy of what they were told is kept.",
+    )
+
+    def clean_given_on(self):
+        given_on = self.cleaned_data["given_on"]
+        if given_on > timezone.localdate():
+            raise forms.ValidationError("The day cannot be in the future.")
+        return given_on
 
 
 class PassphraseHandoffForm(forms.Form):

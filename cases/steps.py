@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from .models import Case, ReportStatus
+from .models import AuditAction, Case, DeliveryOutcome, DocumentKind, ReportStatus
 from .workflow import CaseStatus
 
 S = CaseStatus
@@ -97,6 +97,14 @@ def next_action(
     case: Case, *, has_ready_report: bool, generating: bool, has_windows: bool
 ) -> NextAction:
     ref = [case.reference]
+    if case.status == S.REJECTED and not refusal_answered(case):
+        return NextAction(
+            "Tell the subject why",
+            "The request is refused: the subject is owed the reasons and where to turn. Send "
+            "the letter, or record how they were told.",
+            section_url(case, "overview", "refusal"),
+            "Answer the subject",
+        )
     if case.status in STOPPED or case.status == S.CLOSED:
         return NextAction(
             "Nothing left to do",
@@ -171,6 +179,16 @@ def next_action(
         "Start the collection again, or look at what was collected.",
         section_url(case, "data", "collection"),
         "Data collected",
+    )
+
+
+def refusal_answered(case: Case) -> bool:
+    """The subject of a refused request has their answer: the letter is sent or on its way, or
+    an officer recorded how they were told."""
+    sending = (DeliveryOutcome.PENDING, DeliveryOutcome.SENDING, DeliveryOutcome.SENT)
+    return (
+        case.deliveries.filter(document=DocumentKind.REFUSAL, outcome__in=sending).exists()
+        or case.audit_entries.filter(action=AuditAction.REFUSAL_GIVEN).exists()
     )
 
 

@@ -30,6 +30,7 @@ from .models import (
     Channel,
     DeliveryChannel,
     PassphraseHandoff,
+    RefusalVia,
     VerificationMethod,
     WindowFailure,
 )
@@ -262,6 +263,18 @@ def _purged(who: str | None, d: dict) -> str:
     )
 
 
+def _document(d: dict) -> str:
+    """What a delivery carried, as a sentence names it."""
+    if d.get("document") == "refusal":
+        return "the refusal letter"
+    return f"report version {d.get('version')}"
+
+
+def _told_via(via) -> str:
+    label = dict(RefusalVia.choices).get(via)
+    return label[:1].lower() + label[1:] if label else "another way"
+
+
 def _case_file_produced(who: str | None, d: dict) -> str:
     kind = "JSON" if d.get("format") == "json" else "PDF"
     notes = " with the notes" if d.get("with_notes") else ""
@@ -398,8 +411,9 @@ TRAIL: dict[str, EntryKind] = {
     AuditAction.REPORT_SENT: EntryKind(
         lambda who, d: _by(
             who,
-            f"sent report version {d.get('version')} to {d.get('recipient', 'the subject')}",
-            f"Report version {d.get('version')} was sent to {d.get('recipient', 'the subject')}",
+            f"sent {_document(d)} to {d.get('recipient', 'the subject')}",
+            f"{_document(d)[:1].upper()}{_document(d)[1:]} was sent to "
+            f"{d.get('recipient', 'the subject')}",
         ),
         (
             VERSION,
@@ -410,7 +424,7 @@ TRAIL: dict[str, EntryKind] = {
         ),
     ),
     AuditAction.REPORT_SEND_FAILED: EntryKind(
-        lambda who, d: f"Sending report version {d.get('version')} failed",
+        lambda who, d: f"Sending {_document(d)} failed",
         (
             VERSION,
             Detail("recipient", "To"),
@@ -492,6 +506,27 @@ TRAIL: dict[str, EntryKind] = {
             Detail("encrypted", "Encrypted"),
             Detail("delivery", "Delivery"),
         ),
+    ),
+    AuditAction.REFUSAL_SEND_REQUESTED: EntryKind(
+        lambda who, d: _by(
+            who,
+            f"asked for the refusal letter to be sent to {d.get('recipient')}",
+            f"The refusal letter was queued for {d.get('recipient')}",
+        ),
+        (
+            Detail("recipient", "To"),
+            Detail("channel", "How", _choice(DeliveryChannel.choices)),
+            Detail("sha256", "SHA-256 of the letter"),
+            Detail("delivery", "Delivery"),
+        ),
+    ),
+    AuditAction.REFUSAL_GIVEN: EntryKind(
+        lambda who, d: _by(
+            who,
+            f"recorded that the subject was told of the refusal {_told_via(d.get('via'))}",
+            f"The subject was told of the refusal {_told_via(d.get('via'))}",
+        ),
+        (Detail("given_on", "Told on", _day), Detail("note", "Note")),
     ),
     AuditAction.PASSPHRASE_GIVEN: EntryKind(
         lambda who, d: _by(

@@ -54,6 +54,13 @@ urlpatterns = [
         name="report_send",
     ),
     path(
+        "<str:reference>/refusal-letter.pdf",
+        report_views.refusal_letter_pdf,
+        name="refusal_letter",
+    ),
+    path("<str:reference>/refusal/send/", report_views.refusal_send, name="refusal_send"),
+    path("<str:reference>/refusal/given/", report_views.refusal_given, name="refusal_given"),
+    path(
         "<str:reference>/deliveries/<int:delivery_id>/",
         report_views.delivery_detail,
         name="delivery",

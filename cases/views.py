@@ -38,12 +38,14 @@ from .forms import (
     NoteForm,
     OtherSystemsForm,
     PauseClockForm,
+    RefusalGivenForm,
     ResumeClockForm,
     VerifyIdentityForm,
 )
 from .harvest import planning
 from .harvest.progress import harvest_progress
 from .models import ActivityEvent, AuditAction, Case, Delivery, DeliveryOutcome, OtherSystem
+from .reports.refusal import refusal_state
 from .reports.views import report_panel
 from .services import CaseRuleError
 from .steps import SECTIONS, case_steps, next_action, report_facts, section_url
@@ -251,6 +253,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             .first()
         )
         finishing_entry = trail.describe(entry) if entry else None
+    refusal = None
+    if case.status == CaseStatus.REJECTED:
+        refusal = refusal_state(case)
+        refusal["given"] = [trail.describe(entry) for entry in refusal["given"]]
+    refusal_form, _ = _kept_form(
+        request, case, "refusal", RefusalGivenForm, initial={"given_on": timezone.localdate()}
+    )
     today = timezone.localdate()
     return _case_page(
         request,
@@ -258,6 +267,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "overview",
         "cases/case_overview.html",
         {
+            "refusal": refusal,
+            "refusal_form": refusal_form,
             "verify_form": verify_form,
             "extend_form": extend_form,
             "pause_form": pause_form,
@@ -572,6 +583,14 @@ def case_status(request: HttpRequest, reference: str) -> HttpResponse:
             form_state.keep(request, key, form, errors=[str(exc)])
         else:
             label = CaseStatus(case.status).label.lower()
+            if case.status == CaseStatus.REJECTED:
+                messages.success(
+                    request,
+                    "The case is now rejected. Now tell the subject why: send the letter, or "
+                    "record how they were told.",
+                    extra_tags="refusal",
+                )
+                return redirect(section_url(case, "overview", "refusal"))
             messages.success(request, f"The case is now {label}.", extra_tags="status")
     return redirect(target)
 

@@ -58,6 +58,8 @@ class AuditAction(models.TextChoices):
     CASE_ANONYMISED = "case_anonymised", "Case anonymised (retention); personal values erased"
     CASE_FILE_PRODUCED = "case_file_produced", "Case file produced"
     CASE_FILE_DOWNLOADED = "case_file_downloaded", "Case file downloaded"
+    REFUSAL_SEND_REQUESTED = "refusal_send_requested", "Refusal letter: sending asked for"
+    REFUSAL_GIVEN = "refusal_given", "Refusal given to the subject another way"
 
 
 class AppendOnlyError(Exception):

@@ -95,6 +95,7 @@ class DocumentKind(models.TextChoices):
     """What a delivery carries to the subject; each kind says which files and which email."""
 
     REPORT = "report", "Access report"
+    REFUSAL = "refusal", "Refusal letter"  # the answer owed when a request is rejected
 
 
 class DeliveryChannel(models.TextChoices):
@@ -134,6 +135,41 @@ class PassphraseHandoff(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
+class RefusalVia(models.TextChoices):
+    """How a refusal reached the subject when the portal did not send the letter."""
+
+    LETTER = "letter", "By letter"
+    PHONE = "phone", "By phone"
+    IN_PERSON = "in_person", "In person"
+    EMAIL = "email", "By email sent outside the portal"
+
+
+def letter_upload_to(letter: "RefusalLetter", filename: str) -> str:
+    # In the case's report folder: retention removes it with the reports.
+    return f"reports/{letter.case.reference}/{filename}"
+
+
+class RefusalLetter(models.Model):
+    """The letter that tells the subject why their request is refused (GDPR Art. 12(4) and
+    each regime's equivalent), as made for sending: kept so that what went out can be shown."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="refusal_letters")
+    file = models.FileField(storage=private_storage, upload_to=letter_upload_to, max_length=300)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField()
+    language = models.CharField(max_length=8)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-made_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} refusal letter"
+
+
 def delivery_upload_to(delivery: "Delivery", filename: str) -> str:
     # Beside the report's files: the case's report folder is removed as a whole by retention.
     return f"reports/{delivery.case.reference}/delivery-{delivery.pk}-{filename}"
@@ -153,6 +189,9 @@ class Delivery(models.Model):
     )
     report = models.ForeignKey(
         Report, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    letter = models.ForeignKey(
+        RefusalLetter, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
     )
     channel = models.CharField(
         max_length=12, choices=DeliveryChannel.choices, default=DeliveryChannel.ATTACHMENT

@@ -1,4 +1,5 @@
-"""Sending a document (today: the access report) to the subject, exactly once.
+"""Sending a document (the access report, or the letter refusing a request) to the subject,
+exactly once.
 
 - The officer's request only records a pending Delivery and queues a task once it commits. Its
   form's one-time token is unique (a resubmitted form finds the delivery it made), and at most one
@@ -49,6 +50,7 @@ from cases.models import (
     DeliveryOutcome,
     DocumentKind,
     OrganisationProfile,
+    RefusalLetter,
     Report,
     ReportStatus,
 )
@@ -175,7 +177,27 @@ def report_document(report: Report) -> Document:
     )
 
 
-DOCUMENTS = {DocumentKind.REPORT: lambda delivery: report_document(delivery.report)}
+def letter_document(letter: RefusalLetter) -> Document:
+    reference = letter.case.reference
+    return Document(
+        subject=_("Your request %(reference)s: our answer") % {"reference": reference},
+        template="report/email/refusal",
+        files=(
+            DocumentFile(
+                "pdf",
+                _("Our answer to your request (PDF)"),
+                f"{reference}-our-answer.pdf",
+                "application/pdf",
+                letter.file,
+            ),
+        ),
+    )
+
+
+DOCUMENTS = {
+    DocumentKind.REPORT: lambda delivery: report_document(delivery.report),
+    DocumentKind.REFUSAL: lambda delivery: letter_document(delivery.letter),
+}
 
 
 def document_of(delivery: Delivery) -> Document:
@@ -410,6 +432,11 @@ def _compose(delivery: Delivery, token: int, profile, sender: mail.Sender, passp
 
 def _no_longer_sendable(delivery: Delivery) -> str | None:
     case = Case.objects.get(pk=delivery.case_id)
+    if delivery.document == DocumentKind.REFUSAL:
+        # A refusal answers whoever asked, identity established or not (Art. 12(6) refusals).
+        if case.status != CaseStatus.REJECTED or case.subject_email != delivery.recipient:
+            return "The case is no longer rejected, or its address changed."
+        return "The delivery was withdrawn before it was sent." if delivery.revoked_at else None
     if not case.is_verified or case.subject_email != delivery.recipient:
         return "The subject's identity is no longer verified for this address."
     if delivery.revoked_at is not None:
@@ -536,6 +563,7 @@ def _move_case_to_sent(case: Case, delivery: Delivery) -> None:
 def _audit_details(delivery: Delivery) -> dict:
     details = {
         "delivery": delivery.pk,
+        **({"document": delivery.document} if delivery.document != DocumentKind.REPORT else {}),
         "version": delivery.report.version if delivery.report else None,
         "recipient": delivery.recipient,
         "channel": delivery.channel,
@@ -546,6 +574,8 @@ def _audit_details(delivery: Delivery) -> dict:
         details["sha256"] = delivery.sha256  # of the encrypted file that was attached
     elif delivery.report is not None:
         details["sha256"] = delivery.report.sha256
+    elif delivery.letter is not None:
+        details["sha256"] = delivery.letter.sha256
     if delivery.expires_at:
         details["link_expires"] = delivery.expires_at
     return details

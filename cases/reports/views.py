@@ -10,9 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access
+from cases import access, form_state
 from cases.access import can_download, can_view, can_work
-from cases.forms import GenerateReportForm, PassphraseHandoffForm, SendReportForm
+from cases.forms import (
+    GenerateReportForm,
+    PassphraseHandoffForm,
+    RefusalGivenForm,
+    SendReportForm,
+)
 from cases.models import (
     Case,
     Delivery,
@@ -22,8 +27,11 @@ from cases.models import (
     Report,
     ReportStatus,
 )
+from cases.services import CaseRuleError
+from cases.steps import section_url
+from cases.workflow import CaseStatus
 
-from . import delivery, generation, links, mail
+from . import delivery, generation, links, mail, refusal
 from .integrity import ReportFileAltered, open_report_file
 
 VERSIONS_SHOWN = 20
@@ -277,3 +285,66 @@ def delivery_passphrase(request: HttpRequest, reference: str, delivery_id: int) 
     else:
         messages.success(request, "Recorded how the passphrase reached the subject.")
     return redirect(sent_page(found))
+
+
+# The refusal letter of a rejected request (refusal.py).
+
+
+@require_GET
+@can_download
+def refusal_letter_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """The letter as it would be sent now (a preview before sending, or a draft)."""
+    case = access.case_or_404(request.user, reference, to_work=True)
+    response = HttpResponse(refusal.letter_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-refusal-letter.pdf"'
+    return response
+
+
+@require_POST
+@can_work
+def refusal_send(request: HttpRequest, reference: str) -> HttpResponse:
+    """Send the refusal letter by download link, once; land on its delivery's page."""
+    case = access.case_or_404(request.user, reference, to_work=True)
+    back = section_url(case, "overview", "refusal")
+    # The refusal card shows its messages; a case without one shows them at the top.
+    card = "refusal" if case.status == CaseStatus.REJECTED else ""
+    token = request.POST.get("token", "")
+    if not token:
+        messages.error(request, "The form was incomplete: send it again.", extra_tags=card)
+        return redirect(back)
+    try:
+        sent, new = refusal.refusal_send_request(case=case, actor=request.user, request_token=token)
+    except delivery.DeliveryRefused as exc:
+        messages.error(request, str(exc), extra_tags=card)
+        return redirect(back)
+    if new:
+        messages.success(
+            request, f"Sending the letter to {sent.recipient}: the outcome shows here."
+        )
+    else:
+        messages.info(request, "This send was already asked for: nothing more was sent.")
+    return redirect(sent_page(sent))
+
+
+@require_POST
+@can_work
+def refusal_given(request: HttpRequest, reference: str) -> HttpResponse:
+    """Record that the subject was told of the refusal another way."""
+    case = access.case_or_404(request.user, reference, to_work=True)
+    if case.status != CaseStatus.REJECTED:
+        messages.error(request, "A refusal is recorded once the request is rejected.")
+        return redirect(section_url(case, "overview"))
+    form = RefusalGivenForm(request.POST)
+    key = f"case:{case.pk}:refusal"
+    if not form.is_valid():
+        form_state.keep(request, key, form)
+    else:
+        try:
+            refusal.refusal_record_given(case=case, actor=request.user, **form.cleaned_data)
+        except CaseRuleError as exc:
+            form_state.keep(request, key, form, errors=[str(exc)])
+        else:
+            messages.success(
+                request, "Recorded how the subject was told of the refusal.", extra_tags="refusal"
+            )
+    return redirect(section_url(case, "overview", "refusal"))

@@ -202,11 +202,18 @@ def test_a_working_day(size, browser, live_server, celery_workers, private_stora
         assert third.status == "received"
         walk.check("reject-confirm")
         page.get_by_role("button", name="Yes, reject the request").click()
-        page.locator("#status .messages").wait_for()
-        assert "The case is now rejected." in page.locator("#status").inner_text()
+        page.locator("#refusal .messages").wait_for()
+        assert "The case is now rejected." in page.locator("#refusal").inner_text()
+        assert walk.focused_inside("#refusal")
         assert "No deadline" in page.locator(".deadline").inner_text()
         assert page.get_by_text("Extend the deadline").count() == 0
         walk.check("rejected")
+        # The subject is told why: the letter goes by link through a worker, once.
+        page.get_by_role("button", name=f"Send the letter to {third.subject_email}").click()
+        page.get_by_role("heading", name="Sent").wait_for(timeout=30_000)
+        [_report, letter] = smtp.wait_for(2)
+        assert letter["To"] == third.subject_email and "our answer" in letter["Subject"]
+        walk.check("refusal-sent")
 
         # A note on the first case, then its trail in sentences.
         walk.goto(case.get_absolute_url())

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case
+from cases.reports.refusal import refusal_record_given
 from cases.steps import case_steps, next_action
 from tests.factories import make_case, make_collected_case
 
@@ -68,6 +69,10 @@ def test_the_steps_and_the_next_action_follow_the_case(officer):
     assert steps_of(rejected)[1:] == [
         (k, "stopped") for k in ("identity", "collected", "report", "sent", "closed")
     ]
+    # A refused request is owed its answer first; once given, nothing is left.
+    action = next_action(rejected, has_ready_report=False, generating=False, has_windows=False)
+    assert action.title == "Tell the subject why" and action.link.endswith("#refusal")
+    refusal_record_given(case=rejected, actor=officer, via="letter", given_on=timezone.localdate())
     assert (
         next_action(rejected, has_ready_report=False, generating=False, has_windows=False).title
         == "Nothing left to do"

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import services
 from cases.models import Case, CaseNote, Delivery, LinkAccess, OtherSystem, Report
 from cases.reports import links
 from tests.delivery_fixtures import sendable_case
@@ -77,6 +78,12 @@ def stopped_clock_case(officer) -> Case:
     """A UK GDPR case whose clock stopped today for a clarification."""
     case = make_case(actor=officer, regime="uk-gdpr")
     Case.objects.filter(pk=case.pk).update(clock_paused_on=TODAY)
+    return Case.objects.get(pk=case.pk)
+
+
+def rejected_case(officer) -> Case:
+    case = make_case(actor=officer)
+    services.case_change_status(case=case, actor=officer, status="rejected", reason="Unfounded")
     return Case.objects.get(pk=case.pk)
 
 
@@ -210,6 +217,20 @@ SCENARIOS = {
         case_url("cases:case_file_prepare"),
         {"notes": "1"},
         lambda case: case.prepared_case_files.count(),
+    ),
+    "cases:refusal_send": Scenario(
+        rejected_case,
+        case_url("cases:refusal_send"),
+        {"token": "r" * 43},
+        lambda case: case.deliveries.count(),
+    ),
+    "cases:refusal_given": Scenario(
+        rejected_case,
+        case_url("cases:refusal_given"),
+        {"via": "letter", "given_on": TODAY.isoformat()},
+        lambda case: entries(case, "refusal_given"),
+        {"via": "letter", "given_on": (TODAY + timedelta(days=1)).isoformat()},
+        "cannot be in the future",
     ),
     "link:code": Scenario(
         lambda officer: sent_delivery(officer, channel="link"),

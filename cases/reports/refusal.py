@@ -1,0 +1,241 @@
+"""The answer owed to a subject whose request is refused (GDPR and UK GDPR Art. 12(4), and each
+regime's equivalent): why, and where they can turn. The officer sends it as a PDF letter through
+the same delivery as reports (a download link: the code goes to the address that asked), or
+records that it was given another way.
+
+Invariants:
+- The letter is made from what is recorded: the reason the officer gave when rejecting
+  (`Case.status_reason`), the regime's authority and remedies (REMEDIES), the organisation's
+  contact, in the case's language. The letter that is sent is kept with its SHA-256.
+- One letter delivery at a time per case, exactly once (delivery.py's claims); a resubmitted
+  form finds the delivery it made.
+"""
+
+import hashlib
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from cases.audit import audit_append
+from cases.models import (
+    AuditAction,
+    Case,
+    Delivery,
+    DeliveryChannel,
+    DeliveryOutcome,
+    DocumentKind,
+    OrganisationProfile,
+    RefusalLetter,
+)
+from cases.regimes import CCPA, DPDP, GDPR, LGPD, REGIMES, UK_GDPR
+from cases.services import CaseRuleError
+from cases.workflow import CaseStatus
+
+from . import links
+from .delivery import DeliveryRefused, delivery_send_task
+from .joining import join_parts
+from .rendering import Part, PartRenderer
+
+STYLESHEETS = ["report/case_file.css"]
+
+# Where a refused subject can turn, per regime: what the letter must say, with its source.
+REMEDIES = {
+    # GDPR Art. 12(4): the reasons, and the possibility of lodging a complaint with a
+    # supervisory authority (Art. 77) and of seeking a judicial remedy (Art. 79).
+    GDPR: (
+        _(
+            "You have the right to lodge a complaint with a data protection supervisory "
+            "authority, in particular in the EU Member State where you live, where you work or "
+            "where you think your rights were infringed (Article 77 GDPR)."
+        ),
+        _(
+            "You also have the right to an effective judicial remedy: you may take the matter "
+            "to court (Article 79 GDPR)."
+        ),
+    ),
+    # UK GDPR Art. 12(4), 77 and 79; the Information Commissioner; Data Protection Act 2018
+    # ss. 165-167 (complaints, and compliance orders from a court).
+    UK_GDPR: (
+        _(
+            "You have the right to complain to the Information Commissioner's Office (ICO), "
+            "ico.org.uk/make-a-complaint, telephone 0303 123 1113 (Article 77 UK GDPR; Data "
+            "Protection Act 2018, section 165)."
+        ),
+        _(
+            "You also have the right to apply to a court to enforce your rights (Article 79 UK "
+            "GDPR; Data Protection Act 2018, section 167)."
+        ),
+    ),
+    # DPDP Act 2023 s. 13 (grievance redressal by the Data Fiduciary first, then the Board) and
+    # s. 27-28 (the Data Protection Board of India), with the DPDP Rules 2025.
+    DPDP: (
+        _(
+            "If you are not satisfied with this answer, you may raise a grievance with us at "
+            "the contact below (Digital Personal Data Protection Act 2023, section 13)."
+        ),
+        _(
+            "If your grievance is not resolved, you may complain to the Data Protection Board "
+            "of India (sections 13(3) and 27 of the Act)."
+        ),
+    ),
+    # CCPA Regulations, 11 CCR §7024(e): a denial explains its basis; the California Privacy
+    # Protection Agency and the Attorney General enforce the CCPA (Civ. Code §1798.199.10,
+    # §1798.199.90).
+    CCPA: (
+        _(
+            "You may contact the California Privacy Protection Agency (cppa.ca.gov) or the "
+            "California Attorney General (oag.ca.gov/privacy) if you believe your rights under "
+            "the California Consumer Privacy Act were not respected."
+        ),
+    ),
+    # LGPD art. 18 §1 (petition to the ANPD), art. 55-J V (the ANPD hears complaints) and
+    # art. 22 (defence of the data subject's interests in court).
+    LGPD: (
+        _(
+            "You may petition the National Data Protection Authority (ANPD, www.gov.br/anpd) "
+            "against this decision (LGPD, article 18 §1 and article 55-J)."
+        ),
+        _("You may also defend your rights in court (LGPD, article 22)."),
+    ),
+}
+
+
+def letter_html(case: Case, *, profile: OrganisationProfile | None = None) -> str:
+    """The letter's HTML in the case's language."""
+    profile = profile or OrganisationProfile.current()
+    regime = REGIMES[case.regime]
+    with translation.override(case.language):
+        return render_to_string(
+            "report/refusal_letter.html",
+            {
+                "case": case,
+                "regime": regime,
+                "profile": profile.in_language(case.language),
+                "reason": case.status_reason,
+                "remedies": [str(text) for text in REMEDIES[case.regime]],
+                "today": timezone.localdate(),
+                "language": case.language,
+            },
+        )
+
+
+def letter_pdf(case: Case) -> bytes:
+    """The letter as a tagged PDF (the report's renderer: no network, our fonts only)."""
+    profile = OrganisationProfile.current()
+    html = letter_html(case, profile=profile)
+    with tempfile.TemporaryDirectory(prefix="letter-") as tmp:
+        out = Path(tmp) / "letter.pdf"
+        with PartRenderer(stylesheets=STYLESHEETS, processes=1) as renderer:
+            part = renderer.submit(Part(html, pdfa=True)).result()
+            join_parts(
+                [part],
+                footer_label=case.reference,
+                out_path=str(out),
+                title=f"{case.reference}: our answer to your request",
+                author=profile.controller_name,
+                moment=timezone.now(),
+            )
+        return out.read_bytes()
+
+
+def refusal_problem(case: Case) -> str | None:
+    """Why the refusal letter may not be sent now, or None."""
+    if case.status != CaseStatus.REJECTED:
+        return "The letter is sent once the request is rejected."
+    if not case.status_reason.strip():
+        return "The rejection has no reason recorded: the letter must say why."
+    under_way = (DeliveryOutcome.PENDING, DeliveryOutcome.SENDING, DeliveryOutcome.SENT)
+    if case.deliveries.filter(document=DocumentKind.REFUSAL, outcome__in=under_way).exists():
+        return "The refusal letter has already been sent (or is being sent)."
+    return None
+
+
+def refusal_send_request(*, case: Case, actor, request_token: str) -> tuple[Delivery, bool]:
+    """Make the letter, keep it, and queue its sending by download link; return the delivery
+    and whether it is new (False: this form was sent before). Raises DeliveryRefused."""
+    existing = Delivery.objects.filter(request_token=request_token).first()
+    if existing is not None:
+        return existing, False
+    data = letter_pdf(case)  # outside the lock: rendering takes a moment
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            existing = Delivery.objects.filter(request_token=request_token).first()
+            if existing is not None:
+                return existing, False
+            problem = refusal_problem(locked)
+            if problem:
+                raise DeliveryRefused(problem)
+            letter = RefusalLetter(
+                case=locked,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                language=locked.language,
+                made_by=actor,
+            )
+            letter.file.save(f"{locked.reference}-refusal-letter.pdf", ContentFile(data), False)
+            letter.save()
+            delivery = Delivery(
+                case=locked,
+                document=DocumentKind.REFUSAL,
+                letter=letter,
+                channel=DeliveryChannel.LINK,
+                recipient=locked.subject_email,
+                request_token=request_token,
+                sent_by=actor,
+            )
+            delivery.link_hash = links.link_hash(links.link_secret(delivery))
+            delivery.save()
+            audit_append(
+                case=locked,
+                actor=actor,
+                action=AuditAction.REFUSAL_SEND_REQUESTED,
+                details={
+                    "delivery": delivery.pk,
+                    "recipient": delivery.recipient,
+                    "channel": delivery.channel,
+                    "sha256": letter.sha256,
+                },
+            )
+            transaction.on_commit(lambda: delivery_send_task.delay(delivery.pk, None))
+    except IntegrityError:
+        existing = Delivery.objects.filter(request_token=request_token).first()
+        if existing is not None:
+            return existing, False
+        raise DeliveryRefused("The letter has just been sent by someone else.") from None
+    return delivery, True
+
+
+def refusal_record_given(*, case: Case, actor, via: str, given_on, note: str = "") -> None:
+    """Record that the subject was told of the refusal another way (audited)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status != CaseStatus.REJECTED:
+            raise CaseRuleError("Only a rejected request's refusal can be recorded.")
+        audit_append(
+            case=locked,
+            actor=actor,
+            action=AuditAction.REFUSAL_GIVEN,
+            details={"via": via, "given_on": given_on.isoformat(), "note": note.strip()},
+        )
+
+
+def refusal_state(case: Case) -> dict:
+    """What the refusal card of a rejected case shows: the letter's delivery, if any, and the
+    records of the refusal given another way."""
+    return {
+        "deliveries": list(
+            case.deliveries.filter(document=DocumentKind.REFUSAL).order_by("-created_at")
+        ),
+        "given": list(
+            case.audit_entries.filter(action=AuditAction.REFUSAL_GIVEN).order_by("-sequence")
+        ),
+        "problem": refusal_problem(case),
+        "token": secrets.token_urlsafe(32),
+    }
