@@ -602,6 +602,7 @@ TRAIL: dict[str, EntryKind] = {
             Detail("windows", "Windows deleted", _count),
             Detail("reports", "Reports deleted", _count),
             Detail("deliveries", "Deliveries deleted", _count),
+            Detail("refusal_letters", "Refusal letters deleted", _count),
             Detail("files", "Files deleted", _count),
         ),
     ),

@@ -3,9 +3,9 @@ withdrawn). A case on legal hold is left whole by both.
 
 1. The data stage, RETENTION_DAYS_AFTER_CLOSE days on: the subject's events with their raw
    records, the harvest windows (primary keys, causes of failures), the report versions with their
-   files, the deliveries and the prepared case-file PDFs are deleted. Kept: the case record
-   (reference, subject, dates, status) and its audit trail, to which the purge is appended; the
-   case file can still be produced.
+   files, the deliveries, the refusal letters and the prepared case-file PDFs are deleted. Kept:
+   the case record (reference, subject, dates, status) and its audit trail, to which the purge is
+   appended; the case file can still be produced.
 2. The accountability stage, ACCOUNTABILITY_RETENTION_DAYS days on: the case is anonymised. The
    subject's name, email and primary keys are replaced by a random pseudonym (never derived from
    them), the free texts of the row (verification notes, reasons) emptied, its internal notes
@@ -38,6 +38,7 @@ from cases.models import (
     Delivery,
     HarvestWindow,
     PreparedCaseFile,
+    RefusalLetter,
     Report,
     private_storage,
     pseudonym_email,
@@ -57,6 +58,7 @@ def cases_due_for_purge(*, now: datetime | None = None) -> QuerySet[Case]:
             | Exists(ActivityEvent.objects.filter(case=OuterRef("pk")))
             | Exists(Report.objects.filter(case=OuterRef("pk")))
             | Exists(PreparedCaseFile.objects.filter(case=OuterRef("pk")))
+            | Exists(RefusalLetter.objects.filter(case=OuterRef("pk")))
         )
         .order_by("finished_at")
     )
@@ -78,6 +80,7 @@ def _report_files(case: Case) -> list[str]:
     for report in case.reports.all():
         names += [f.name for f in (report.file, report.json_file, report.csv_file) if f]
     names += [p.file.name for p in case.prepared_case_files.all() if p.file]
+    names += [letter.file.name for letter in case.refusal_letters.all() if letter.file]
     return names
 
 
@@ -104,7 +107,8 @@ def purge_case(case: Case) -> Purged | None:
         if locked.status not in FINISHED or locked.on_legal_hold:
             return None
         files = _report_files(locked)
-        deliveries = Delivery.objects.filter(report__case=locked).delete()[0]
+        deliveries = Delivery.objects.filter(case=locked).delete()[0]
+        letters = RefusalLetter.objects.filter(case=locked).delete()[0]
         events = ActivityEvent.objects.filter(case=locked).delete()[0]
         windows = HarvestWindow.objects.filter(case=locked).delete()[0]
         reports = Report.objects.filter(case=locked).delete()[0]
@@ -124,6 +128,7 @@ def purge_case(case: Case) -> Purged | None:
                 "reports": reports,
                 "deliveries": deliveries,
                 "case_files": case_files,
+                "refusal_letters": letters,
                 "files": len(files),
             },
         )
@@ -213,6 +218,7 @@ def _holds_data(case: Case) -> bool:
         or Report.objects.filter(case=case).exists()
         or Delivery.objects.filter(case=case).exists()
         or PreparedCaseFile.objects.filter(case=case).exists()
+        or RefusalLetter.objects.filter(case=case).exists()
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from cases import services
+from cases.jobs.retention import apply_retention
 from cases.models import Delivery
 from cases.reports.delivery import delivery_send
 from cases.reports.refusal import letter_pdf
@@ -150,3 +151,21 @@ def test_only_a_rejected_case_offers_the_letter(officer, officer_client):
     )
     assert "once the request is rejected" in response.content.decode()
     assert not Delivery.objects.exists()
+
+
+def test_retention_deletes_the_letter_with_the_data(
+    officer, officer_client, settings, private_storage, django_capture_on_commit_callbacks
+):
+    case = make_case(actor=officer)
+    reject(officer_client, case)
+    officer_client.post(reverse("cases:refusal_send", args=[case.reference]), {"token": "w" * 43})
+    letter = case.refusal_letters.get()
+    assert letter.file.storage.exists(letter.file.name)
+    later = timezone.now() + timedelta(days=settings.RETENTION_DAYS_AFTER_CLOSE + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        [purged] = apply_retention(now=later).purged
+    assert purged.reference == case.reference
+    assert not case.refusal_letters.exists() and not case.deliveries.exists()
+    assert not letter.file.storage.exists(letter.file.name)
+    entry = case.audit_entries.get(action="data_purged")
+    assert entry.details["refusal_letters"] == 1
