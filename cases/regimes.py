@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from django.utils.translation import gettext_lazy as _
+
 GDPR = "gdpr"
 UK_GDPR = "uk-gdpr"
 DPDP = "dpdp"
@@ -50,8 +52,11 @@ class Period:
 @dataclass(frozen=True)
 class AnswerRules:
     """What the answer must contain under a regime, and the wording of the report and of the
-    refusal letter for it: read by the report and the refusal letter. Empty until those are
-    written per regime; until then every regime's answer is the Art. 15 report."""
+    refusal letter for it: read by the report and the refusal letter.
+
+    `required_sections` are keys of `report_wording` (section key -> heading the subject reads).
+    `refusal_wording` holds "authority", "remedy" and "basis": who the subject may complain to,
+    which other remedy they have, and the provision that obliges us to say so."""
 
     required_sections: tuple[str, ...] = ()
     report_wording: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -81,6 +86,141 @@ class Regime:
         return self.extended_response is not None
 
 
+def _frozen(**items) -> Mapping[str, str]:
+    return MappingProxyType(items)
+
+
+# GDPR and UK GDPR Art. 15(1)(a)-(h), 15(2) and 15(3): the same items under both.
+_ART15_SECTIONS = (
+    "copy",  # Art. 15(3)
+    "purposes",  # Art. 15(1)(a)
+    "categories",  # Art. 15(1)(b)
+    "recipients",  # Art. 15(1)(c), and Art. 15(2) safeguards for transfers
+    "retention",  # Art. 15(1)(d)
+    "rights",  # Art. 15(1)(e) and (f)
+    "source",  # Art. 15(1)(g)
+    "automated_decisions",  # Art. 15(1)(h)
+)
+_ART15_WORDING = _frozen(
+    copy=_("A copy of your personal data"),
+    purposes=_("Why we process your data"),
+    categories=_("The categories of personal data concerned"),
+    recipients=_("Who has received your data, and safeguards for transfers abroad"),
+    retention=_("How long we keep your data"),
+    rights=_("Your rights: rectification, erasure, restriction, objection and complaint"),
+    source=_("Where your data came from"),
+    automated_decisions=_("Automated decision-making and profiling"),
+)
+
+ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
+    {
+        GDPR: AnswerRules(
+            required_sections=_ART15_SECTIONS,
+            report_wording=_ART15_WORDING,
+            # Art. 12(4) GDPR: reasons, complaint to a supervisory authority (Art. 77), judicial
+            # remedy (Art. 79).
+            refusal_wording=_frozen(
+                authority=_(
+                    "a supervisory authority, in particular in the EU Member State of your "
+                    "habitual residence, place of work or the place of the alleged infringement "
+                    "(Art. 77 GDPR)"
+                ),
+                remedy=_("an effective judicial remedy before the courts (Art. 79 GDPR)"),
+                basis=_("Art. 12(4) GDPR"),
+            ),
+        ),
+        UK_GDPR: AnswerRules(
+            required_sections=_ART15_SECTIONS,
+            report_wording=_ART15_WORDING,
+            # Art. 12(4) UK GDPR; complaints to the controller first (s. 164A DPA 2018, inserted
+            # by s. 103 Data (Use and Access) Act 2025), then the ICO (Art. 77); courts (Art. 79,
+            # s. 167 DPA 2018).
+            refusal_wording=_frozen(
+                authority=_(
+                    "the Information Commissioner's Office (ico.org.uk, 0303 123 1113), after "
+                    "complaining to us first (Art. 77 UK GDPR; s. 164A Data Protection Act 2018, "
+                    "inserted by the Data (Use and Access) Act 2025)"
+                ),
+                remedy=_(
+                    "a court order requiring us to comply (Art. 79 UK GDPR; s. 167 Data "
+                    "Protection Act 2018)"
+                ),
+                basis=_("Art. 12(4) UK GDPR"),
+            ),
+        ),
+        DPDP: AnswerRules(
+            # s. 11(1)(a) and (b) DPDP Act 2023.
+            required_sections=("summary", "shared_with"),
+            report_wording=_frozen(
+                summary=_("Summary of personal data and processing"),  # s. 11(1)(a)
+                shared_with=_("Other data fiduciaries and processors"),  # s. 11(1)(b)
+            ),
+            # s. 13 DPDP Act 2023 and Rule 14 DPDP Rules 2025: our grievance redressal first;
+            # then the Data Protection Board of India (s. 13(3), s. 27); appeal to the Appellate
+            # Tribunal (TDSAT, s. 29).
+            refusal_wording=_frozen(
+                authority=_(
+                    "the Data Protection Board of India, once our grievance redressal is "
+                    "exhausted (s. 13(3) and s. 27 DPDP Act 2023)"
+                ),
+                remedy=_(
+                    "an appeal against the Board's decision to the Telecom Disputes Settlement "
+                    "and Appellate Tribunal (s. 29 DPDP Act 2023)"
+                ),
+                basis=_("s. 11 and s. 13 DPDP Act 2023; Rule 14 DPDP Rules 2025"),
+            ),
+        ),
+        CCPA: AnswerRules(
+            # Cal. Civ. Code §1798.110(a)-(c), §1798.130(a)(3); 11 CCR §7024.
+            required_sections=(
+                "categories",
+                "sources",
+                "purposes",
+                "third_parties",
+                "specific_pieces",
+            ),
+            report_wording=_frozen(
+                categories=_("Categories of personal information we collected"),
+                sources=_("Categories of sources of the personal information"),
+                purposes=_("Business or commercial purposes for collecting it"),
+                third_parties=_("Categories of third parties to whom we disclosed it"),
+                specific_pieces=_("Specific pieces of personal information we collected"),
+            ),
+            # 11 CCR §7024(e)-(f): a denial explains its basis; complaint to the California
+            # Privacy Protection Agency (Civ. Code §1798.199.45) or the Attorney General.
+            refusal_wording=_frozen(
+                authority=_(
+                    "the California Privacy Protection Agency (cppa.ca.gov) or the California "
+                    "Attorney General (Cal. Civ. Code §1798.199.45, §1798.155)"
+                ),
+                remedy=_("any remedy available to you under California law"),
+                basis=_("Cal. Civ. Code §1798.130; 11 CCR §7024(e)"),
+            ),
+        ),
+        LGPD: AnswerRules(
+            # Art. 18, II and art. 19, II LGPD: complete declaration of origin, absence of
+            # records, criteria used and purpose.
+            required_sections=("copy", "origin", "criteria", "purpose"),
+            report_wording=_frozen(
+                copy=_("Your personal data (art. 18, II LGPD)"),
+                origin=_("Origin of the data, or absence of records"),
+                criteria=_("Criteria used"),
+                purpose=_("Purpose of the processing"),
+            ),
+            # Art. 18 §4 LGPD: reasons of fact or law; petition to the ANPD (art. 18 §1); the
+            # courts (art. 22).
+            refusal_wording=_frozen(
+                authority=_(
+                    "the Autoridade Nacional de Proteção de Dados (ANPD, gov.br/anpd), by "
+                    "petition (art. 18 §1 LGPD)"
+                ),
+                remedy=_("the courts, individually or collectively (art. 22 LGPD)"),
+                basis=_("art. 18 §4 LGPD"),
+            ),
+        ),
+    }
+)
+
 REGIMES: Mapping[str, Regime] = MappingProxyType(
     {
         GDPR: Regime(
@@ -99,6 +239,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "two further months, where the complexity or number of requests makes it "
                 "necessary, if the subject is told why within the first month."
             ),
+            answer=ANSWER_RULES[GDPR],
         ),
         UK_GDPR: Regime(
             code=UK_GDPR,
@@ -125,6 +266,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "stops from the day we ask to the day the answer arrives, both days included "
                 "(Art. 12A(5)); the due date moves by those days."
             ),
+            answer=ANSWER_RULES[UK_GDPR],
         ),
         DPDP: Regime(
             code=DPDP,
@@ -145,6 +287,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "receipt (Rule 14(3) DPDP Rules 2025; set in the organisation profile). There is "
                 "no extension."
             ),
+            answer=ANSWER_RULES[DPDP],
         ),
         CCPA: Regime(
             code=CCPA,
@@ -166,6 +309,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "45 more days, to 90 from receipt, when reasonably necessary, if the consumer is "
                 "told why within the first 45 days."
             ),
+            answer=ANSWER_RULES[CCPA],
         ),
         LGPD: Regime(
             code=LGPD,
@@ -182,6 +326,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "15 days from the request for the clear and complete answer (Art. 19, II LGPD). "
                 "There is no extension."
             ),
+            answer=ANSWER_RULES[LGPD],
         ),
     }
 )
