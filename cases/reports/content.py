@@ -41,6 +41,7 @@ from cases.models import (
     SystemCheck,
     WindowStatus,
 )
+from cases.regimes import GDPR, REGIMES, UK_GDPR
 from netcore.models import Region
 from netcore.records import RECORD_FIELDS
 
@@ -628,3 +629,40 @@ def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
     body = _one_line(" · ".join(parts))
     # No inline markup: each would be one more element in the structure tree, per event.
     return f'<p class="ev">{_one_line(head)} · {body}</p>\n'
+
+
+ART15_REGIMES = frozenset({GDPR, UK_GDPR})
+# What fills each section a regime requires (cases/regimes.py AnswerRules): the organisation
+# profile's texts, the report's own sections, the other systems. One entry per section key.
+_COPY = gettext_lazy("Sections 4 and 5 of this report, and the JSON and CSV files attached to it.")
+_SEARCH = gettext_lazy(
+    "The identifiers, channels and period in section 2, searched in every system listed."
+)
+
+
+def regime_sections(case: Case, profile: OrganisationProfile, transfer: str) -> list[tuple]:
+    """(heading, body) for each section the case's regime requires, in the law's order; none
+    under GDPR and UK GDPR, whose Art. 15 information is the report's own first section."""
+    if case.regime in ART15_REGIMES:
+        return []
+    systems = ", ".join(line.system.name for line in other_systems(case))
+    bodies = {
+        "copy": _COPY,
+        "specific_pieces": _COPY,
+        "purposes": profile.purposes,
+        "purpose": profile.purposes,
+        "categories": profile.categories,
+        "summary": f"{profile.categories}\n{profile.purposes}",
+        "recipients": f"{profile.recipients}\n{transfer}",
+        "shared_with": f"{profile.recipients}\n{systems}".strip(),
+        "third_parties": profile.recipients,
+        "retention": profile.retention,
+        "rights": f"{profile.rights}\n{profile.complaint}",
+        "source": profile.source,
+        "sources": profile.source,
+        "origin": profile.source,
+        "criteria": _SEARCH,
+        "automated_decisions": profile.automated_decisions,
+    }
+    answer = REGIMES[case.regime].answer
+    return [(answer.report_wording[key], bodies[key]) for key in answer.required_sections]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cases.languages import month_abbreviations
 from cases.models import Case, OrganisationProfile
+from cases.regimes import REGIMES
 
 from .content import (
     CHANNEL_WORDS,
@@ -36,6 +37,7 @@ from .content import (
     glossary,
     message_entries,
     other_systems,
+    regime_sections,
     report_zone,
     systems_without_outcome,
 )
@@ -173,6 +175,8 @@ def _render_report(
             "channel_words": channel_words(case.channels),
             "systems": other_systems(case),
             "transfer_text": transfer_text(coverage, texts),
+            "regime": REGIMES[case.regime],
+            "regime_sections": regime_sections(case, texts, transfer_text(coverage, texts)),
             "gaps": coverage.gaps_statement(),
             "acknowledgement": acknowledgement,
             "event_count": event_count,

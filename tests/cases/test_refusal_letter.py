@@ -62,18 +62,19 @@ def test_rejecting_leads_to_the_letter_and_its_preview(officer, officer_client):
     text = text_of(response.content)
     assert "Dear Ana Souza," in text and case.reference in text
     assert "could not establish that you are the person" in text
-    assert "supervisory authority" in text and "Article 77 GDPR" in text
-    assert "Article 79 GDPR" in text
+    assert "complain to a supervisory authority" in text and "(Art. 77 GDPR)" in text
+    assert "judicial remedy before the courts (Art. 79 GDPR)" in text
+    assert "We tell you this under Art. 12(4) GDPR." in text
 
 
 @pytest.mark.parametrize(
     ("regime", "expected", "absent"),
     [
-        ("gdpr", "Article 77 GDPR", "Information Commissioner"),
-        ("uk-gdpr", "Information Commissioner's Office", "Article 77 GDPR"),
+        ("gdpr", "Art. 77 GDPR", "Information Commissioner"),
+        ("uk-gdpr", "Information Commissioner's Office", "Art. 77 GDPR"),
         ("dpdp", "Data Protection Board of India", "supervisory authority"),
         ("ccpa", "California Privacy Protection Agency", "supervisory authority"),
-        ("lgpd", "ANPD", "supervisory authority"),
+        ("lgpd", "Autoridade Nacional de Proteção de Dados", "supervisory authority"),
     ],
 )
 def test_the_letter_names_the_regimes_authority_and_remedy(officer, regime, expected, absent):
