@@ -170,3 +170,22 @@ def test_retention_deletes_the_letter_with_the_data(
     assert not letter.file.storage.exists(letter.file.name)
     entry = case.audit_entries.get(action="data_purged")
     assert entry.details["refusal_letters"] == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "right"),
+    [
+        ("de", "Ihre Anfrage: unsere Antwort", "Art. 77 DSGVO"),
+        ("fr", "Votre demande : notre réponse", "article 77 du RGPD"),
+        ("es", "Su solicitud: nuestra respuesta", "artículo 77 del RGPD"),
+        ("hi", "आपका अनुरोध: हमारा उत्तर", "GDPR अनुच्छेद 77"),
+    ],
+)
+def test_the_letter_is_in_the_subjects_language(officer, language, heading, right):
+    case = make_case(actor=officer, language=language)
+    services.case_change_status(case=case, actor=officer, status="rejected", reason=REASON)
+    text = text_of(letter_pdf(case))
+    assert heading in text and right in text
+    for english in ("Your request: our answer", "What you can do", "You have the right"):
+        assert english not in text
+    assert REASON in text  # the officer's words stay as written
