@@ -70,7 +70,10 @@ def letter_pdf(case: Case) -> bytes:
     html = letter_html(case, profile=profile)
     with tempfile.TemporaryDirectory(prefix="letter-") as tmp:
         out = Path(tmp) / "letter.pdf"
-        with PartRenderer(stylesheets=STYLESHEETS, processes=1) as renderer:
+        with (
+            PartRenderer(stylesheets=STYLESHEETS, processes=1) as renderer,
+            translation.override(case.language),  # the footer's words
+        ):
             part = renderer.submit(Part(html, pdfa=True)).result()
             join_parts(
                 [part],

@@ -186,6 +186,11 @@ def test_the_letter_is_in_the_subjects_language(officer, language, heading, righ
     services.case_change_status(case=case, actor=officer, status="rejected", reason=REASON)
     text = text_of(letter_pdf(case))
     assert heading in text and right in text
-    for english in ("Your request: our answer", "What you can do", "You have the right"):
+    for english in (
+        "Your request: our answer",
+        "What you can do",
+        "You have the right",
+        "page 1 of",
+    ):
         assert english not in text
     assert REASON in text  # the officer's words stay as written
