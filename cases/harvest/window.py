@@ -42,6 +42,7 @@ from cases.models import (
 from cases.workflow import CaseStatus, check_transition
 from netcore.client import NetcoreClient
 from netcore.errors import (
+    ApiKeyUnreadable,
     BadApiKey,
     BadResponse,
     ConnectionFailed,
@@ -53,6 +54,7 @@ from netcore.errors import (
     RequestRejected,
     RequestTimeout,
     ServerError,
+    UnexpectedResponse,
 )
 from netcore.models import NetcoreAccount
 from netcore.records import RECORD_FIELD_NAMES, ActivityRecord
@@ -168,6 +170,7 @@ def store_window(window: HarvestWindow, records: list[ActivityRecord], warnings:
 # The client's typed errors as an officer reads them; the first matching class wins.
 NETCORE_FAILURES: list[tuple[type[NetcoreError], WindowFailure]] = [
     (BadApiKey, WindowFailure.KEY_REFUSED),
+    (ApiKeyUnreadable, WindowFailure.KEY_REFUSED),  # stored under another FIELD_ENCRYPTION_KEY
     (EndpointRefused, WindowFailure.KEY_REFUSED),
     (Redirected, WindowFailure.KEY_REFUSED),  # the account's address is not Netcore's API
     (RequestRejected, WindowFailure.RANGE_REFUSED),
@@ -176,6 +179,7 @@ NETCORE_FAILURES: list[tuple[type[NetcoreError], WindowFailure]] = [
     (RequestTimeout, WindowFailure.TIMED_OUT),
     (ConnectionFailed, WindowFailure.UNREACHABLE),
     (BadResponse, WindowFailure.UNREADABLE),
+    (UnexpectedResponse, WindowFailure.UNREADABLE),
 ]
 
 

@@ -6,6 +6,7 @@ from django.db import migrations, models
 # The client's error names as causes begin with them (cases/harvest/window.py NETCORE_FAILURES).
 CLASSES = {
     "BadApiKey": "key_refused",
+    "ApiKeyUnreadable": "key_refused",
     "EndpointRefused": "key_refused",
     "Redirected": "key_refused",
     "RequestRejected": "range_refused",
@@ -14,6 +15,7 @@ CLASSES = {
     "RequestTimeout": "timed_out",
     "ConnectionFailed": "unreachable",
     "BadResponse": "unreadable",
+    "UnexpectedResponse": "unreadable",
 }
 
 

@@ -1,5 +1,6 @@
 """The collection panel, live progress data and the events listing on the case page."""
 
+import inspect
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,8 +16,10 @@ from cases.harvest.window import (
     fail_window,
     harvest_finish_if_complete,
     harvest_window,
+    netcore_failure,
 )
 from cases.models import ActivityEvent, Case, HarvestWindow, WindowFailure, WindowStatus
+from netcore import errors
 from netcore.models import NetcoreAccount
 from netcore.sandbox import Sandbox
 from netcore.services import account_create
@@ -302,3 +305,19 @@ def test_a_failed_window_says_what_happened_and_what_to_do(
     assert "<details><summary>Technical detail</summary><code>" + raw in page
     progress = admin_client.get(reverse("cases:progress", args=[case.reference])).json()
     assert progress["failed"][0]["detail"].startswith(raw)
+
+
+def test_every_netcore_error_has_a_class_an_officer_can_act_on():
+    bases = {errors.NetcoreError, errors.TransientError, errors.PermanentError}
+    # Our own rate limiter's outage is given back, not failed (cases/harvest/window.py).
+    ours = {errors.RateLimiterUnavailable}
+    concrete = [
+        cls
+        for _name, cls in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(cls, errors.NetcoreError) and cls not in bases | ours
+    ]
+    assert len(concrete) >= 11
+    for cls in concrete:
+        failure = netcore_failure(cls.__new__(cls))
+        assert failure != WindowFailure.NETCORE, cls.__name__
+        assert HarvestWindow(failure=failure).next_step, cls.__name__
