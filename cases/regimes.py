@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from django.utils.translation import gettext_lazy as _
+
 GDPR = "gdpr"
 UK_GDPR = "uk-gdpr"
 DPDP = "dpdp"
@@ -50,8 +52,13 @@ class Period:
 @dataclass(frozen=True)
 class AnswerRules:
     """What the answer must contain under a regime, and the wording of the report and of the
-    refusal letter for it: read by the report and the refusal letter. Empty until those are
-    written per regime; until then every regime's answer is the Art. 15 report."""
+    refusal letter for it: read by the report and the refusal letter.
+
+    `required_sections` are keys of `report_wording` (section key -> the heading the subject
+    reads), in the law's order; cases/reports/content.py says what fills each key. The copy of
+    the data itself (the events: sections 3 to 5 of every report, and the attached JSON and CSV)
+    is in every answer, so it is not listed unless the law names it as an item of the answer.
+    `refusal_wording` is empty until the refusal letter reads it."""
 
     required_sections: tuple[str, ...] = ()
     report_wording: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -81,10 +88,95 @@ class Regime:
         return self.extended_response is not None
 
 
+def _frozen(**items) -> Mapping[str, str]:
+    return MappingProxyType(items)
+
+
+# GDPR and UK GDPR Art. 15(1)(a)-(h) and 15(2), the same under both, with the headings section 1
+# of the report has always had. Art. 15(3), the copy, is sections 3 to 5 of every report.
+_ART15 = AnswerRules(
+    required_sections=(
+        "purposes",  # Art. 15(1)(a)
+        "categories",  # Art. 15(1)(b)
+        "recipients",  # Art. 15(1)(c)
+        "retention",  # Art. 15(1)(d)
+        "rights",  # Art. 15(1)(e)
+        "complaint",  # Art. 15(1)(f)
+        "source",  # Art. 15(1)(g)
+        "automated_decisions",  # Art. 15(1)(h)
+        "transfers",  # Art. 15(2): the safeguards of a transfer to a third country
+    ),
+    report_wording=_frozen(
+        purposes=_("Why we use your data (purposes)"),
+        categories=_("What data (categories)"),
+        recipients=_("Who receives it (recipients)"),
+        retention=_("How long we keep it"),
+        rights=_("Your rights to rectification, erasure, restriction and objection"),
+        complaint=_("Your right to complain"),
+        source=_("Where the data comes from"),
+        automated_decisions=_("Automated decision-making"),
+        transfers=_("Transfers outside the UK and the EEA"),
+    ),
+)
+
+ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
+    {
+        GDPR: _ART15,
+        UK_GDPR: _ART15,
+        # DPDP Act 2023 s. 11(1): (a) a summary of the personal data processed and of the
+        # processing activities; (b) the identities of all other Data Fiduciaries and Data
+        # Processors it was shared with, with a description of the data shared; (c) any other
+        # information prescribed. The DPDP Rules 2025 prescribe none under (c) (Rule 14 sets how
+        # rights are exercised and the period); a section is added here if they come to.
+        DPDP: AnswerRules(
+            required_sections=("summary", "shared_with"),
+            report_wording=_frozen(
+                summary=_("Summary of your personal data and of how we process it"),
+                shared_with=_(
+                    "Other Data Fiduciaries and Data Processors we shared it with, and what "
+                    "we shared"
+                ),
+            ),
+        ),
+        # Right to know: Cal. Civ. Code §1798.110(a)(1)-(5) and (c), §1798.130(a)(3)(B) and
+        # (a)(5), 11 CCR §7024(h) (categories in a way that gives the consumer a meaningful
+        # understanding) and §7024(c)-(d) (the specific pieces).
+        CCPA: AnswerRules(
+            required_sections=(
+                "categories",  # §1798.110(a)(1)
+                "sources",  # §1798.110(a)(2)
+                "purposes",  # §1798.110(a)(3)
+                "third_parties",  # §1798.110(a)(4)
+                "specific_pieces",  # §1798.110(a)(5)
+            ),
+            report_wording=_frozen(
+                categories=_("Categories of personal information we collected about you"),
+                sources=_("Categories of sources of the personal information"),
+                purposes=_("Business or commercial purpose for collecting it"),
+                third_parties=_("Categories of third parties to whom we disclosed it"),
+                specific_pieces=_("Specific pieces of personal information we collected"),
+            ),
+        ),
+        # Access (LGPD art. 18, II) answered by the clear and complete declaration of art. 19,
+        # II, within 15 days: the origin of the data, the absence of records (when none), the
+        # criteria used and the purpose of the processing.
+        LGPD: AnswerRules(
+            required_sections=("origin", "records", "criteria", "purpose"),
+            report_wording=_frozen(
+                origin=_("Origin of the data"),
+                records=_("Records we hold, or their absence"),
+                criteria=_("Criteria used"),
+                purpose=_("Purpose of the processing"),
+            ),
+        ),
+    }
+)
+
 REGIMES: Mapping[str, Regime] = MappingProxyType(
     {
         GDPR: Regime(
             code=GDPR,
+            answer=ANSWER_RULES[GDPR],
             label="EU GDPR",
             law="Regulation (EU) 2016/679, the General Data Protection Regulation",
             response=Period(months=1),
@@ -102,6 +194,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
         ),
         UK_GDPR: Regime(
             code=UK_GDPR,
+            answer=ANSWER_RULES[UK_GDPR],
             label="UK GDPR",
             law=(
                 "The UK GDPR and the Data Protection Act 2018, as amended by the Data (Use and "
@@ -128,6 +221,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
         ),
         DPDP: Regime(
             code=DPDP,
+            answer=ANSWER_RULES[DPDP],
             label="India DPDP",
             law=(
                 "India's Digital Personal Data Protection Act 2023 and the Digital Personal Data "
@@ -148,6 +242,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
         ),
         CCPA: Regime(
             code=CCPA,
+            answer=ANSWER_RULES[CCPA],
             label="California CCPA",
             law=(
                 "The California Consumer Privacy Act of 2018, as amended by the California "
@@ -169,6 +264,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
         ),
         LGPD: Regime(
             code=LGPD,
+            answer=ANSWER_RULES[LGPD],
             label="Brazil LGPD",
             law="Brazil's Lei Geral de Proteção de Dados Pessoais (Lei nº 13.709/2018)",
             response=Period(days=15),

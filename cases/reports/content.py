@@ -41,6 +41,7 @@ from cases.models import (
     SystemCheck,
     WindowStatus,
 )
+from cases.regimes import REGIMES
 from netcore.models import Region
 from netcore.records import RECORD_FIELDS
 
@@ -628,3 +629,58 @@ def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
     body = _one_line(" · ".join(parts))
     # No inline markup: each would be one more element in the structure tree, per event.
     return f'<p class="ev">{_one_line(head)} · {body}</p>\n'
+
+
+def regime_sections(
+    case: Case, profile: OrganisationProfile, coverage: Coverage, transfer: str
+) -> list[tuple[str, str]]:
+    """(heading, text) for each item of information the case's regime requires in the answer
+    (cases/regimes.py AnswerRules), in the law's order, from the organisation's texts (in the
+    case's language: `profile` is `in_language`'s) and what this report holds."""
+    events = _("Sections 3 to 5 of this report, and the JSON and CSV files attached to it.")
+    records = (
+        _(
+            "We hold records of the marketing messages we sent you and of what happened to "
+            "them: section 3 sums them up, sections 4 and 5 list every one."
+        )
+        if case.events.exists()
+        else _(
+            "We hold no record of marketing messages sent to you for the identifiers, channels "
+            "and period searched (section 2)."
+        )
+    )
+    criteria = _(
+        "We searched the identifiers, channels and period in section 2, in Netcore and in each "
+        "of our other systems listed there."
+    )
+    texts = {
+        "purposes": profile.purposes,
+        "purpose": profile.purposes,
+        "categories": profile.categories,
+        "recipients": profile.recipients,
+        "third_parties": profile.recipients,
+        "retention": profile.retention,
+        "rights": profile.rights,
+        "complaint": f"{profile.complaint}\n{profile.supervisory_authority}",
+        "source": profile.source,
+        "sources": profile.source,
+        "origin": profile.source,
+        "automated_decisions": profile.automated_decisions,
+        "transfers": transfer,
+        "summary": f"{profile.categories}\n{profile.purposes}\n{records}",
+        "shared_with": "\n".join(
+            [
+                profile.recipients,
+                _("What we shared with Netcore Cloud is the data held by %(held_by)s: %(what)s")
+                % {
+                    "held_by": "; ".join(c.label for c in coverage.data_centres) or "Netcore",
+                    "what": events,
+                },
+            ]
+        ),
+        "specific_pieces": events,
+        "records": records,
+        "criteria": f"{criteria}\n{profile.automated_decisions}",
+    }
+    answer = REGIMES[case.regime].answer
+    return [(str(answer.report_wording[key]), texts[key]) for key in answer.required_sections]
