@@ -3,8 +3,9 @@ back from the PDF: Art. 15(1)-(2) under GDPR and UK GDPR, s. 11(1) under the DPD
 to know under the CCPA, the art. 19, II declaration under the LGPD; and no other law's headings."""
 
 import pytest
+from django.utils import translation
 
-from cases.regimes import CCPA, DPDP, GDPR, LGPD, UK_GDPR
+from cases.regimes import CCPA, DPDP, GDPR, LGPD, REGIMES, UK_GDPR
 from cases.reports.document import render_report
 from tests.factories import make_collected_case
 from tests.report_reading import flat, pdftotext_pages
@@ -50,8 +51,8 @@ def one_process(settings):
     settings.REPORT_RENDER_PROCESSES = 1
 
 
-def report_text(tmp_path, regime: str, events: int = 3) -> str:
-    case = make_collected_case(events=events, regime=regime)
+def report_text(tmp_path, regime: str, events: int = 3, language: str = "en") -> str:
+    case = make_collected_case(events=events, regime=regime, language=language)
     render_report(case, tmp_path / f"{regime}.pdf", version=1)
     return flat(" ".join(pdftotext_pages(tmp_path / f"{regime}.pdf")))
 
@@ -80,3 +81,20 @@ def test_the_lgpd_declaration_states_the_absence_of_records(tmp_path):
     assert "We hold records of the marketing messages we sent you" in report_text(
         tmp_path, LGPD, events=2
     )
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "hi"])
+@pytest.mark.parametrize("regime", [DPDP, CCPA, LGPD])
+def test_the_sections_are_in_the_subjects_language(tmp_path, regime, language):
+    text = report_text(tmp_path, regime, language=language)
+    english = HEADINGS[regime] + [
+        "Sections 3 to 5 of this report",
+        "We hold records of the marketing messages",
+        "We searched the identifiers",
+        "What we shared with Netcore Cloud",
+    ]
+    assert [words for words in english if words in text] == []
+    if language != "hi":  # Devanagari is read back only approximately (test_report_languages)
+        with translation.override(language):
+            headings = [str(h) for h in REGIMES[regime].answer.report_wording.values()]
+        assert [heading for heading in headings if heading not in text] == []
