@@ -19,7 +19,7 @@ Invariants:
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +60,8 @@ class AnswerRules:
     is in every answer, so it is not listed unless the law names it as an item of the answer.
     `refusal_wording` is empty until the refusal letter reads it."""
 
+    # The right the request was made under, as the report's cover letter names it.
+    access_basis: str = ""
     required_sections: tuple[str, ...] = ()
     report_wording: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     refusal_wording: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -95,6 +97,7 @@ def _frozen(**items) -> Mapping[str, str]:
 # GDPR and UK GDPR Art. 15(1)(a)-(h) and 15(2), the same under both, with the headings section 1
 # of the report has always had. Art. 15(3), the copy, is sections 3 to 5 of every report.
 _ART15 = AnswerRules(
+    access_basis=_("Article 15 of the General Data Protection Regulation"),
     required_sections=(
         "purposes",  # Art. 15(1)(a)
         "categories",  # Art. 15(1)(b)
@@ -122,13 +125,16 @@ _ART15 = AnswerRules(
 ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
     {
         GDPR: _ART15,
-        UK_GDPR: _ART15,
+        UK_GDPR: replace(
+            _ART15, access_basis=_("Article 15 of the UK General Data Protection Regulation")
+        ),
         # DPDP Act 2023 s. 11(1): (a) a summary of the personal data processed and of the
         # processing activities; (b) the identities of all other Data Fiduciaries and Data
         # Processors it was shared with, with a description of the data shared; (c) any other
         # information prescribed. The DPDP Rules 2025 prescribe none under (c) (Rule 14 sets how
         # rights are exercised and the period); a section is added here if they come to.
         DPDP: AnswerRules(
+            access_basis=_("section 11 of India's Digital Personal Data Protection Act 2023"),
             required_sections=("summary", "shared_with"),
             report_wording=_frozen(
                 summary=_("Summary of your personal data and of how we process it"),
@@ -142,6 +148,10 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
         # (a)(5), 11 CCR §7024(h) (categories in a way that gives the consumer a meaningful
         # understanding) and §7024(c)-(d) (the specific pieces).
         CCPA: AnswerRules(
+            access_basis=_(
+                "the right to know under the California Consumer Privacy Act, Cal. Civ. Code "
+                "§1798.110"
+            ),
             required_sections=(
                 "categories",  # §1798.110(a)(1)
                 "sources",  # §1798.110(a)(2)
@@ -161,6 +171,9 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
         # II, within 15 days: the origin of the data, the absence of records (when none), the
         # criteria used and the purpose of the processing.
         LGPD: AnswerRules(
+            access_basis=_(
+                "article 18, II of Brazil's General Personal Data Protection Law (LGPD)"
+            ),
             required_sections=("origin", "records", "criteria", "purpose"),
             report_wording=_frozen(
                 origin=_("Origin of the data"),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from cases.languages import month_abbreviations
 from cases.models import Case, OrganisationProfile
+from cases.regimes import REGIMES
 
 from .content import (
     CHANNEL_WORDS,
@@ -164,7 +165,7 @@ def _render_report(
         context = {
             "case": case,
             "profile": texts,
-            "legal_basis": _("Article 15 of the General Data Protection Regulation"),
+            "legal_basis": REGIMES[case.regime].answer.access_basis,
             "version": version,
             "prepared_on": generated_at.astimezone(zone).date(),
             "summaries": summaries,

@@ -1,6 +1,7 @@
-"""The report gives the information its case's regime requires, under that law's headings, read
-back from the PDF: Art. 15(1)-(2) under GDPR and UK GDPR, s. 11(1) under the DPDP Act, the right
-to know under the CCPA, the art. 19, II declaration under the LGPD; and no other law's headings."""
+"""The report gives the information its case's regime requires, under that law's headings, and
+names the right the request was made under, read back from the PDF: Art. 15(1)-(2) under GDPR
+and UK GDPR, s. 11(1) under the DPDP Act, the right to know under the CCPA, the art. 19, II
+declaration under the LGPD; and no other law's headings."""
 
 import pytest
 from django.utils import translation
@@ -44,6 +45,13 @@ HEADINGS = {
         "Purpose of the processing",
     ],
 }
+BASIS = {
+    GDPR: "Article 15 of the General Data Protection Regulation",
+    UK_GDPR: "Article 15 of the UK General Data Protection Regulation",
+    DPDP: "section 11 of India's Digital Personal Data Protection Act 2023",
+    CCPA: "the right to know under the California Consumer Privacy Act, Cal. Civ. Code §1798.110",
+    LGPD: "article 18, II of Brazil's General Personal Data Protection Law (LGPD)",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +72,9 @@ def test_the_report_has_its_regimes_headings_and_no_other_laws(tmp_path, regime)
     assert missing == []
     others = {h for other, headings in HEADINGS.items() for h in headings} - set(HEADINGS[regime])
     assert [heading for heading in others if heading in text] == []
+    # The cover letter names the right the request was made under.
+    assert f"about you ({BASIS[regime]})" in text
+    assert [basis for basis in BASIS.values() if basis in text] == [BASIS[regime]]
 
 
 def test_the_sections_are_filled_from_the_profile_and_the_report(tmp_path):
@@ -88,6 +99,7 @@ def test_the_lgpd_declaration_states_the_absence_of_records(tmp_path):
 def test_the_sections_are_in_the_subjects_language(tmp_path, regime, language):
     text = report_text(tmp_path, regime, language=language)
     english = HEADINGS[regime] + [
+        BASIS[regime],
         "Sections 3 to 5 of this report",
         "We hold records of the marketing messages",
         "We searched the identifiers",
