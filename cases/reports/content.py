@@ -671,11 +671,8 @@ def regime_sections(
         "shared_with": "\n".join(
             [
                 profile.recipients,
-                _("What we shared with Netcore Cloud is the data held by %(held_by)s: %(what)s")
-                % {
-                    "held_by": "; ".join(c.label for c in coverage.data_centres) or "Netcore",
-                    "what": events,
-                },
+                _("What we shared with %(held_by)s: the data in sections 3 to 5 of this report.")
+                % {"held_by": "; ".join(c.label for c in coverage.data_centres) or "Netcore Cloud"},
             ]
         ),
         "specific_pieces": events,

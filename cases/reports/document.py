@@ -166,6 +166,7 @@ def _render_report(
             "case": case,
             "profile": texts,
             "legal_basis": REGIMES[case.regime].answer.access_basis,
+            "regime_required": REGIMES[case.regime].answer.required_sections,
             "version": version,
             "prepared_on": generated_at.astimezone(zone).date(),
             "summaries": summaries,
