@@ -28,6 +28,7 @@ from .models import (
     OtherSystem,
     PreparedCaseFile,
     ProfileSnapshot,
+    RefusalLetter,
     Report,
     SystemCheck,
 )
@@ -337,6 +338,16 @@ class PreparedCaseFileAdmin(ReadOnlyAdmin):
     list_filter = ("status", "created_at")
     search_fields = ("case__reference",)
     list_select_related = ("case", "requested_by")
+    exclude = ("file",)
+
+
+@admin.register(RefusalLetter)
+class RefusalLetterAdmin(ReadOnlyAdmin):
+    """Refusal letters as they were sent; previewed and sent from the case page only."""
+
+    list_display = ("case", "made_at", "made_by", "language", "size", "sha256")
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "made_by")
     exclude = ("file",)
 
 

@@ -58,7 +58,8 @@ class AnswerRules:
     reads), in the law's order; cases/reports/content.py says what fills each key. The copy of
     the data itself (the events: sections 3 to 5 of every report, and the attached JSON and CSV)
     is in every answer, so it is not listed unless the law names it as an item of the answer.
-    `refusal_wording` is empty until the refusal letter reads it."""
+    `refusal_wording` holds "authority", "remedy" and "basis": who the subject may complain to,
+    which other remedy they have, and the provision that obliges us to say so."""
 
     # The right the request was made under, as the report's cover letter names it.
     access_basis: str = ""
@@ -124,9 +125,38 @@ _ART15 = AnswerRules(
 
 ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
     {
-        GDPR: _ART15,
+        GDPR: replace(
+            _ART15,
+            # Art. 12(4) GDPR: reasons, complaint to a supervisory authority (Art. 77), judicial
+            # remedy (Art. 79).
+            refusal_wording=_frozen(
+                authority=_(
+                    "a supervisory authority, in particular in the EU Member State of your "
+                    "habitual residence, place of work or the place of the alleged infringement "
+                    "(Art. 77 GDPR)"
+                ),
+                remedy=_("an effective judicial remedy before the courts (Art. 79 GDPR)"),
+                basis=_("Art. 12(4) GDPR"),
+            ),
+        ),
         UK_GDPR: replace(
-            _ART15, access_basis=_("Article 15 of the UK General Data Protection Regulation")
+            _ART15,
+            access_basis=_("Article 15 of the UK General Data Protection Regulation"),
+            # Art. 12(4) UK GDPR; complaints to the controller first (s. 164A DPA 2018, inserted
+            # by s. 103 Data (Use and Access) Act 2025), then the ICO (Art. 77); courts (Art. 79,
+            # s. 167 DPA 2018).
+            refusal_wording=_frozen(
+                authority=_(
+                    "the Information Commissioner's Office (ico.org.uk, 0303 123 1113), after "
+                    "complaining to us first (Art. 77 UK GDPR; s. 164A Data Protection Act 2018, "
+                    "inserted by the Data (Use and Access) Act 2025)"
+                ),
+                remedy=_(
+                    "a court order requiring us to comply (Art. 79 UK GDPR; s. 167 Data "
+                    "Protection Act 2018)"
+                ),
+                basis=_("Art. 12(4) UK GDPR"),
+            ),
         ),
         # DPDP Act 2023 s. 11(1): (a) a summary of the personal data processed and of the
         # processing activities; (b) the identities of all other Data Fiduciaries and Data
@@ -142,6 +172,20 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
                     "Other Data Fiduciaries and Data Processors we shared it with, and what "
                     "we shared"
                 ),
+            ),
+            # s. 13 DPDP Act 2023 and Rule 14 DPDP Rules 2025: our grievance redressal first;
+            # then the Data Protection Board of India (s. 13(3), s. 27); appeal to the Appellate
+            # Tribunal (TDSAT, s. 29).
+            refusal_wording=_frozen(
+                authority=_(
+                    "the Data Protection Board of India, once our grievance redressal is "
+                    "exhausted (s. 13(3) and s. 27 DPDP Act 2023)"
+                ),
+                remedy=_(
+                    "an appeal against the Board's decision to the Telecom Disputes Settlement "
+                    "and Appellate Tribunal (s. 29 DPDP Act 2023)"
+                ),
+                basis=_("s. 11 and s. 13 DPDP Act 2023; Rule 14 DPDP Rules 2025"),
             ),
         ),
         # Right to know: Cal. Civ. Code §1798.110(a)(1)-(5) and (c), §1798.130(a)(3)(B) and
@@ -166,6 +210,16 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
                 third_parties=_("Categories of third parties to whom we disclosed it"),
                 specific_pieces=_("Specific pieces of personal information we collected"),
             ),
+            # 11 CCR §7024(e)-(f): a denial explains its basis; complaint to the California
+            # Privacy Protection Agency (Civ. Code §1798.199.45) or the Attorney General.
+            refusal_wording=_frozen(
+                authority=_(
+                    "the California Privacy Protection Agency (cppa.ca.gov) or the California "
+                    "Attorney General (Cal. Civ. Code §1798.199.45, §1798.155)"
+                ),
+                remedy=_("any remedy available to you under California law"),
+                basis=_("Cal. Civ. Code §1798.130; 11 CCR §7024(e)"),
+            ),
         ),
         # Access (LGPD art. 18, II) answered by the clear and complete declaration of art. 19,
         # II, within 15 days: the origin of the data, the absence of records (when none), the
@@ -180,6 +234,16 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
                 records=_("Records we hold, or their absence"),
                 criteria=_("Criteria used"),
                 purpose=_("Purpose of the processing"),
+            ),
+            # Art. 18 §4 LGPD: reasons of fact or law; petition to the ANPD (art. 18 §1); the
+            # courts (art. 22).
+            refusal_wording=_frozen(
+                authority=_(
+                    "the Autoridade Nacional de Proteção de Dados (ANPD, gov.br/anpd), by "
+                    "petition (art. 18 §1 LGPD)"
+                ),
+                remedy=_("the courts, individually or collectively (art. 22 LGPD)"),
+                basis=_("art. 18 §4 LGPD"),
             ),
         ),
     }

@@ -5,8 +5,9 @@ records that it was given another way.
 
 Invariants:
 - The letter is made from what is recorded: the reason the officer gave when rejecting
-  (`Case.status_reason`), the regime's authority and remedies (REMEDIES), the organisation's
-  contact, in the case's language. The letter that is sent is kept with its SHA-256.
+  (`Case.status_reason`), the regime's authority, remedy and legal basis
+  (`Regime.answer.refusal_wording` in cases/regimes.py), the organisation's contact, in the
+  case's language. The letter that is sent is kept with its SHA-256.
 - One letter delivery at a time per case, exactly once (delivery.py's claims); a resubmitted
   form finds the delivery it made.
 """
@@ -20,7 +21,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
 from cases.audit import audit_append
 from cases.models import (
@@ -33,7 +33,7 @@ from cases.models import (
     OrganisationProfile,
     RefusalLetter,
 )
-from cases.regimes import CCPA, DPDP, GDPR, LGPD, REGIMES, UK_GDPR
+from cases.regimes import REGIMES
 from cases.services import CaseRuleError
 from cases.workflow import CaseStatus
 
@@ -43,67 +43,6 @@ from .joining import join_parts
 from .rendering import Part, PartRenderer
 
 STYLESHEETS = ["report/case_file.css"]
-
-# Where a refused subject can turn, per regime: what the letter must say, with its source.
-REMEDIES = {
-    # GDPR Art. 12(4): the reasons, and the possibility of lodging a complaint with a
-    # supervisory authority (Art. 77) and of seeking a judicial remedy (Art. 79).
-    GDPR: (
-        _(
-            "You have the right to lodge a complaint with a data protection supervisory "
-            "authority, in particular in the EU Member State where you live, where you work or "
-            "where you think your rights were infringed (Article 77 GDPR)."
-        ),
-        _(
-            "You also have the right to an effective judicial remedy: you may take the matter "
-            "to court (Article 79 GDPR)."
-        ),
-    ),
-    # UK GDPR Art. 12(4), 77 and 79; the Information Commissioner; Data Protection Act 2018
-    # ss. 165-167 (complaints, and compliance orders from a court).
-    UK_GDPR: (
-        _(
-            "You have the right to complain to the Information Commissioner's Office (ICO), "
-            "ico.org.uk/make-a-complaint, telephone 0303 123 1113 (Article 77 UK GDPR; Data "
-            "Protection Act 2018, section 165)."
-        ),
-        _(
-            "You also have the right to apply to a court to enforce your rights (Article 79 UK "
-            "GDPR; Data Protection Act 2018, section 167)."
-        ),
-    ),
-    # DPDP Act 2023 s. 13 (grievance redressal by the Data Fiduciary first, then the Board) and
-    # s. 27-28 (the Data Protection Board of India), with the DPDP Rules 2025.
-    DPDP: (
-        _(
-            "If you are not satisfied with this answer, you may raise a grievance with us at "
-            "the contact below (Digital Personal Data Protection Act 2023, section 13)."
-        ),
-        _(
-            "If your grievance is not resolved, you may complain to the Data Protection Board "
-            "of India (sections 13(3) and 27 of the Act)."
-        ),
-    ),
-    # CCPA Regulations, 11 CCR §7024(e): a denial explains its basis; the California Privacy
-    # Protection Agency and the Attorney General enforce the CCPA (Civ. Code §1798.199.10,
-    # §1798.199.90).
-    CCPA: (
-        _(
-            "You may contact the California Privacy Protection Agency (cppa.ca.gov) or the "
-            "California Attorney General (oag.ca.gov/privacy) if you believe your rights under "
-            "the California Consumer Privacy Act were not respected."
-        ),
-    ),
-    # LGPD art. 18 §1 (petition to the ANPD), art. 55-J V (the ANPD hears complaints) and
-    # art. 22 (defence of the data subject's interests in court).
-    LGPD: (
-        _(
-            "You may petition the National Data Protection Authority (ANPD, www.gov.br/anpd) "
-            "against this decision (LGPD, article 18 §1 and article 55-J)."
-        ),
-        _("You may also defend your rights in court (LGPD, article 22)."),
-    ),
-}
 
 
 def letter_html(case: Case, *, profile: OrganisationProfile | None = None) -> str:
@@ -118,7 +57,7 @@ def letter_html(case: Case, *, profile: OrganisationProfile | None = None) -> st
                 "regime": regime,
                 "profile": profile.in_language(case.language),
                 "reason": case.status_reason,
-                "remedies": [str(text) for text in REMEDIES[case.regime]],
+                "wording": regime.answer.refusal_wording,
                 "today": timezone.localdate(),
                 "language": case.language,
             },
@@ -131,7 +70,10 @@ def letter_pdf(case: Case) -> bytes:
     html = letter_html(case, profile=profile)
     with tempfile.TemporaryDirectory(prefix="letter-") as tmp:
         out = Path(tmp) / "letter.pdf"
-        with PartRenderer(stylesheets=STYLESHEETS, processes=1) as renderer:
+        with (
+            PartRenderer(stylesheets=STYLESHEETS, processes=1) as renderer,
+            translation.override(case.language),  # the footer's words
+        ):
             part = renderer.submit(Part(html, pdfa=True)).result()
             join_parts(
                 [part],

@@ -62,18 +62,19 @@ def test_rejecting_leads_to_the_letter_and_its_preview(officer, officer_client):
     text = text_of(response.content)
     assert "Dear Ana Souza," in text and case.reference in text
     assert "could not establish that you are the person" in text
-    assert "supervisory authority" in text and "Article 77 GDPR" in text
-    assert "Article 79 GDPR" in text
+    assert "complain to a supervisory authority" in text and "(Art. 77 GDPR)" in text
+    assert "judicial remedy before the courts (Art. 79 GDPR)" in text
+    assert "We tell you this under Art. 12(4) GDPR." in text
 
 
 @pytest.mark.parametrize(
     ("regime", "expected", "absent"),
     [
-        ("gdpr", "Article 77 GDPR", "Information Commissioner"),
-        ("uk-gdpr", "Information Commissioner's Office", "Article 77 GDPR"),
+        ("gdpr", "Art. 77 GDPR", "Information Commissioner"),
+        ("uk-gdpr", "Information Commissioner's Office", "Art. 77 GDPR"),
         ("dpdp", "Data Protection Board of India", "supervisory authority"),
         ("ccpa", "California Privacy Protection Agency", "supervisory authority"),
-        ("lgpd", "ANPD", "supervisory authority"),
+        ("lgpd", "Autoridade Nacional de Proteção de Dados", "supervisory authority"),
     ],
 )
 def test_the_letter_names_the_regimes_authority_and_remedy(officer, regime, expected, absent):
@@ -169,3 +170,27 @@ def test_retention_deletes_the_letter_with_the_data(
     assert not letter.file.storage.exists(letter.file.name)
     entry = case.audit_entries.get(action="data_purged")
     assert entry.details["refusal_letters"] == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "right"),
+    [
+        ("de", "Ihre Anfrage: unsere Antwort", "Art. 77 DSGVO"),
+        ("fr", "Votre demande : notre réponse", "article 77 du RGPD"),
+        ("es", "Su solicitud: nuestra respuesta", "artículo 77 del RGPD"),
+        ("hi", "आपका अनुरोध: हमारा उत्तर", "GDPR अनुच्छेद 77"),
+    ],
+)
+def test_the_letter_is_in_the_subjects_language(officer, language, heading, right):
+    case = make_case(actor=officer, language=language)
+    services.case_change_status(case=case, actor=officer, status="rejected", reason=REASON)
+    text = text_of(letter_pdf(case))
+    assert heading in text and right in text
+    for english in (
+        "Your request: our answer",
+        "What you can do",
+        "You have the right",
+        "page 1 of",
+    ):
+        assert english not in text
+    assert REASON in text  # the officer's words stay as written
