@@ -19,7 +19,7 @@ Invariants:
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from django.utils.translation import gettext_lazy as _
@@ -54,10 +54,15 @@ class AnswerRules:
     """What the answer must contain under a regime, and the wording of the report and of the
     refusal letter for it: read by the report and the refusal letter.
 
-    `required_sections` are keys of `report_wording` (section key -> heading the subject reads).
+    `required_sections` are keys of `report_wording` (section key -> the heading the subject
+    reads), in the law's order; cases/reports/content.py says what fills each key. The copy of
+    the data itself (the events: sections 3 to 5 of every report, and the attached JSON and CSV)
+    is in every answer, so it is not listed unless the law names it as an item of the answer.
     `refusal_wording` holds "authority", "remedy" and "basis": who the subject may complain to,
     which other remedy they have, and the provision that obliges us to say so."""
 
+    # The right the request was made under, as the report's cover letter names it.
+    access_basis: str = ""
     required_sections: tuple[str, ...] = ()
     report_wording: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     refusal_wording: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -90,33 +95,38 @@ def _frozen(**items) -> Mapping[str, str]:
     return MappingProxyType(items)
 
 
-# GDPR and UK GDPR Art. 15(1)(a)-(h), 15(2) and 15(3): the same items under both.
-_ART15_SECTIONS = (
-    "copy",  # Art. 15(3)
-    "purposes",  # Art. 15(1)(a)
-    "categories",  # Art. 15(1)(b)
-    "recipients",  # Art. 15(1)(c), and Art. 15(2) safeguards for transfers
-    "retention",  # Art. 15(1)(d)
-    "rights",  # Art. 15(1)(e) and (f)
-    "source",  # Art. 15(1)(g)
-    "automated_decisions",  # Art. 15(1)(h)
-)
-_ART15_WORDING = _frozen(
-    copy=_("A copy of your personal data"),
-    purposes=_("Why we process your data"),
-    categories=_("The categories of personal data concerned"),
-    recipients=_("Who has received your data, and safeguards for transfers abroad"),
-    retention=_("How long we keep your data"),
-    rights=_("Your rights: rectification, erasure, restriction, objection and complaint"),
-    source=_("Where your data came from"),
-    automated_decisions=_("Automated decision-making and profiling"),
+# GDPR and UK GDPR Art. 15(1)(a)-(h) and 15(2), the same under both, with the headings section 1
+# of the report has always had. Art. 15(3), the copy, is sections 3 to 5 of every report.
+_ART15 = AnswerRules(
+    access_basis=_("Article 15 of the General Data Protection Regulation"),
+    required_sections=(
+        "purposes",  # Art. 15(1)(a)
+        "categories",  # Art. 15(1)(b)
+        "recipients",  # Art. 15(1)(c)
+        "retention",  # Art. 15(1)(d)
+        "rights",  # Art. 15(1)(e)
+        "complaint",  # Art. 15(1)(f)
+        "source",  # Art. 15(1)(g)
+        "automated_decisions",  # Art. 15(1)(h)
+        "transfers",  # Art. 15(2): the safeguards of a transfer to a third country
+    ),
+    report_wording=_frozen(
+        purposes=_("Why we use your data (purposes)"),
+        categories=_("What data (categories)"),
+        recipients=_("Who receives it (recipients)"),
+        retention=_("How long we keep it"),
+        rights=_("Your rights to rectification, erasure, restriction and objection"),
+        complaint=_("Your right to complain"),
+        source=_("Where the data comes from"),
+        automated_decisions=_("Automated decision-making"),
+        transfers=_("Transfers outside the UK and the EEA"),
+    ),
 )
 
 ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
     {
-        GDPR: AnswerRules(
-            required_sections=_ART15_SECTIONS,
-            report_wording=_ART15_WORDING,
+        GDPR: replace(
+            _ART15,
             # Art. 12(4) GDPR: reasons, complaint to a supervisory authority (Art. 77), judicial
             # remedy (Art. 79).
             refusal_wording=_frozen(
@@ -129,9 +139,9 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
                 basis=_("Art. 12(4) GDPR"),
             ),
         ),
-        UK_GDPR: AnswerRules(
-            required_sections=_ART15_SECTIONS,
-            report_wording=_ART15_WORDING,
+        UK_GDPR: replace(
+            _ART15,
+            access_basis=_("Article 15 of the UK General Data Protection Regulation"),
             # Art. 12(4) UK GDPR; complaints to the controller first (s. 164A DPA 2018, inserted
             # by s. 103 Data (Use and Access) Act 2025), then the ICO (Art. 77); courts (Art. 79,
             # s. 167 DPA 2018).
@@ -148,12 +158,20 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
                 basis=_("Art. 12(4) UK GDPR"),
             ),
         ),
+        # DPDP Act 2023 s. 11(1): (a) a summary of the personal data processed and of the
+        # processing activities; (b) the identities of all other Data Fiduciaries and Data
+        # Processors it was shared with, with a description of the data shared; (c) any other
+        # information prescribed. The DPDP Rules 2025 prescribe none under (c) (Rule 14 sets how
+        # rights are exercised and the period); a section is added here if they come to.
         DPDP: AnswerRules(
-            # s. 11(1)(a) and (b) DPDP Act 2023.
+            access_basis=_("section 11 of India's Digital Personal Data Protection Act 2023"),
             required_sections=("summary", "shared_with"),
             report_wording=_frozen(
-                summary=_("Summary of personal data and processing"),  # s. 11(1)(a)
-                shared_with=_("Other data fiduciaries and processors"),  # s. 11(1)(b)
+                summary=_("Summary of your personal data and of how we process it"),
+                shared_with=_(
+                    "Other Data Fiduciaries and Data Processors we shared it with, and what "
+                    "we shared"
+                ),
             ),
             # s. 13 DPDP Act 2023 and Rule 14 DPDP Rules 2025: our grievance redressal first;
             # then the Data Protection Board of India (s. 13(3), s. 27); appeal to the Appellate
@@ -170,19 +188,25 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
                 basis=_("s. 11 and s. 13 DPDP Act 2023; Rule 14 DPDP Rules 2025"),
             ),
         ),
+        # Right to know: Cal. Civ. Code §1798.110(a)(1)-(5) and (c), §1798.130(a)(3)(B) and
+        # (a)(5), 11 CCR §7024(h) (categories in a way that gives the consumer a meaningful
+        # understanding) and §7024(c)-(d) (the specific pieces).
         CCPA: AnswerRules(
-            # Cal. Civ. Code §1798.110(a)-(c), §1798.130(a)(3); 11 CCR §7024.
+            access_basis=_(
+                "the right to know under the California Consumer Privacy Act, Cal. Civ. Code "
+                "§1798.110"
+            ),
             required_sections=(
-                "categories",
-                "sources",
-                "purposes",
-                "third_parties",
-                "specific_pieces",
+                "categories",  # §1798.110(a)(1)
+                "sources",  # §1798.110(a)(2)
+                "purposes",  # §1798.110(a)(3)
+                "third_parties",  # §1798.110(a)(4)
+                "specific_pieces",  # §1798.110(a)(5)
             ),
             report_wording=_frozen(
-                categories=_("Categories of personal information we collected"),
+                categories=_("Categories of personal information we collected about you"),
                 sources=_("Categories of sources of the personal information"),
-                purposes=_("Business or commercial purposes for collecting it"),
+                purposes=_("Business or commercial purpose for collecting it"),
                 third_parties=_("Categories of third parties to whom we disclosed it"),
                 specific_pieces=_("Specific pieces of personal information we collected"),
             ),
@@ -197,13 +221,17 @@ ANSWER_RULES: Mapping[str, AnswerRules] = MappingProxyType(
                 basis=_("Cal. Civ. Code §1798.130; 11 CCR §7024(e)"),
             ),
         ),
+        # Access (LGPD art. 18, II) answered by the clear and complete declaration of art. 19,
+        # II, within 15 days: the origin of the data, the absence of records (when none), the
+        # criteria used and the purpose of the processing.
         LGPD: AnswerRules(
-            # Art. 18, II and art. 19, II LGPD: complete declaration of origin, absence of
-            # records, criteria used and purpose.
-            required_sections=("copy", "origin", "criteria", "purpose"),
+            access_basis=_(
+                "article 18, II of Brazil's General Personal Data Protection Law (LGPD)"
+            ),
+            required_sections=("origin", "records", "criteria", "purpose"),
             report_wording=_frozen(
-                copy=_("Your personal data (art. 18, II LGPD)"),
-                origin=_("Origin of the data, or absence of records"),
+                origin=_("Origin of the data"),
+                records=_("Records we hold, or their absence"),
                 criteria=_("Criteria used"),
                 purpose=_("Purpose of the processing"),
             ),
@@ -225,6 +253,7 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
     {
         GDPR: Regime(
             code=GDPR,
+            answer=ANSWER_RULES[GDPR],
             label="EU GDPR",
             law="Regulation (EU) 2016/679, the General Data Protection Regulation",
             response=Period(months=1),
@@ -239,10 +268,10 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "two further months, where the complexity or number of requests makes it "
                 "necessary, if the subject is told why within the first month."
             ),
-            answer=ANSWER_RULES[GDPR],
         ),
         UK_GDPR: Regime(
             code=UK_GDPR,
+            answer=ANSWER_RULES[UK_GDPR],
             label="UK GDPR",
             law=(
                 "The UK GDPR and the Data Protection Act 2018, as amended by the Data (Use and "
@@ -266,10 +295,10 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "stops from the day we ask to the day the answer arrives, both days included "
                 "(Art. 12A(5)); the due date moves by those days."
             ),
-            answer=ANSWER_RULES[UK_GDPR],
         ),
         DPDP: Regime(
             code=DPDP,
+            answer=ANSWER_RULES[DPDP],
             label="India DPDP",
             law=(
                 "India's Digital Personal Data Protection Act 2023 and the Digital Personal Data "
@@ -287,10 +316,10 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "receipt (Rule 14(3) DPDP Rules 2025; set in the organisation profile). There is "
                 "no extension."
             ),
-            answer=ANSWER_RULES[DPDP],
         ),
         CCPA: Regime(
             code=CCPA,
+            answer=ANSWER_RULES[CCPA],
             label="California CCPA",
             law=(
                 "The California Consumer Privacy Act of 2018, as amended by the California "
@@ -309,10 +338,10 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "45 more days, to 90 from receipt, when reasonably necessary, if the consumer is "
                 "told why within the first 45 days."
             ),
-            answer=ANSWER_RULES[CCPA],
         ),
         LGPD: Regime(
             code=LGPD,
+            answer=ANSWER_RULES[LGPD],
             label="Brazil LGPD",
             law="Brazil's Lei Geral de Proteção de Dados Pessoais (Lei nº 13.709/2018)",
             response=Period(days=15),
@@ -326,7 +355,6 @@ REGIMES: Mapping[str, Regime] = MappingProxyType(
                 "15 days from the request for the clear and complete answer (Art. 19, II LGPD). "
                 "There is no extension."
             ),
-            answer=ANSWER_RULES[LGPD],
         ),
     }
 )

@@ -41,7 +41,7 @@ from cases.models import (
     SystemCheck,
     WindowStatus,
 )
-from cases.regimes import GDPR, REGIMES, UK_GDPR
+from cases.regimes import REGIMES
 from netcore.models import Region
 from netcore.records import RECORD_FIELDS
 
@@ -631,38 +631,53 @@ def event_html(number: int, event: ActivityEvent, zone: ZoneInfo) -> str:
     return f'<p class="ev">{_one_line(head)} · {body}</p>\n'
 
 
-ART15_REGIMES = frozenset({GDPR, UK_GDPR})
-# What fills each section a regime requires (cases/regimes.py AnswerRules): the organisation
-# profile's texts, the report's own sections, the other systems. One entry per section key.
-_COPY = gettext_lazy("Sections 4 and 5 of this report, and the JSON and CSV files attached to it.")
-_SEARCH = gettext_lazy(
-    "The identifiers, channels and period in section 2, searched in every system listed."
-)
-
-
-def regime_sections(case: Case, profile: OrganisationProfile, transfer: str) -> list[tuple]:
-    """(heading, body) for each section the case's regime requires, in the law's order; none
-    under GDPR and UK GDPR, whose Art. 15 information is the report's own first section."""
-    if case.regime in ART15_REGIMES:
-        return []
-    systems = ", ".join(line.system.name for line in other_systems(case))
-    bodies = {
-        "copy": _COPY,
-        "specific_pieces": _COPY,
+def regime_sections(
+    case: Case, profile: OrganisationProfile, coverage: Coverage, transfer: str
+) -> list[tuple[str, str]]:
+    """(heading, text) for each item of information the case's regime requires in the answer
+    (cases/regimes.py AnswerRules), in the law's order, from the organisation's texts (in the
+    case's language: `profile` is `in_language`'s) and what this report holds."""
+    events = _("Sections 3 to 5 of this report, and the JSON and CSV files attached to it.")
+    records = (
+        _(
+            "We hold records of the marketing messages we sent you and of what happened to "
+            "them: section 3 sums them up, sections 4 and 5 list every one."
+        )
+        if case.events.exists()
+        else _(
+            "We hold no record of marketing messages sent to you for the identifiers, channels "
+            "and period searched (section 2)."
+        )
+    )
+    criteria = _(
+        "We searched the identifiers, channels and period in section 2, in Netcore and in each "
+        "of our other systems listed there."
+    )
+    texts = {
         "purposes": profile.purposes,
         "purpose": profile.purposes,
         "categories": profile.categories,
-        "summary": f"{profile.categories}\n{profile.purposes}",
-        "recipients": f"{profile.recipients}\n{transfer}",
-        "shared_with": f"{profile.recipients}\n{systems}".strip(),
+        "recipients": profile.recipients,
         "third_parties": profile.recipients,
         "retention": profile.retention,
-        "rights": f"{profile.rights}\n{profile.complaint}",
+        "rights": profile.rights,
+        "complaint": f"{profile.complaint}\n{profile.supervisory_authority}",
         "source": profile.source,
         "sources": profile.source,
         "origin": profile.source,
-        "criteria": _SEARCH,
         "automated_decisions": profile.automated_decisions,
+        "transfers": transfer,
+        "summary": f"{profile.categories}\n{profile.purposes}\n{records}",
+        "shared_with": "\n".join(
+            [
+                profile.recipients,
+                _("What we shared with %(held_by)s: the data in sections 3 to 5 of this report.")
+                % {"held_by": "; ".join(c.label for c in coverage.data_centres) or "Netcore Cloud"},
+            ]
+        ),
+        "specific_pieces": events,
+        "records": records,
+        "criteria": f"{criteria}\n{profile.automated_decisions}",
     }
     answer = REGIMES[case.regime].answer
-    return [(answer.report_wording[key], bodies[key]) for key in answer.required_sections]
+    return [(str(answer.report_wording[key]), texts[key]) for key in answer.required_sections]

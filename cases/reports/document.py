@@ -1,6 +1,7 @@
-"""Making the report's PDF from a case: the overview, how to read it, the Art. 15 information,
-the scope and the summary; the message layer and the event annex in parts; the glossary; joined
-into one tagged PDF/A-3 document with the JSON and CSV exports embedded. Both layers and the
+"""Making the report's PDF from a case: the overview, how to read it, the information the case's
+regime requires (Art. 15 under GDPR and UK GDPR; cases/regimes.py AnswerRules), the scope and the
+summary; the message layer and the event annex in parts; the glossary; joined into one tagged
+PDF/A-3 document with the JSON and CSV exports embedded. Both layers and the
 exports are checked to hold every stored event.
 
 The whole document is in the case's language (`translation.override(case.language)`; its HTML's
@@ -164,7 +165,8 @@ def _render_report(
         context = {
             "case": case,
             "profile": texts,
-            "legal_basis": _("Article 15 of the General Data Protection Regulation"),
+            "legal_basis": REGIMES[case.regime].answer.access_basis,
+            "regime_required": REGIMES[case.regime].answer.required_sections,
             "version": version,
             "prepared_on": generated_at.astimezone(zone).date(),
             "summaries": summaries,
@@ -174,9 +176,9 @@ def _render_report(
             "coverage": coverage,
             "channel_words": channel_words(case.channels),
             "systems": other_systems(case),
-            "transfer_text": transfer_text(coverage, texts),
-            "regime": REGIMES[case.regime],
-            "regime_sections": regime_sections(case, texts, transfer_text(coverage, texts)),
+            "regime_sections": regime_sections(
+                case, texts, coverage, transfer_text(coverage, texts)
+            ),
             "gaps": coverage.gaps_statement(),
             "acknowledgement": acknowledgement,
             "event_count": event_count,
