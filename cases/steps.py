@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from .models import AuditAction, Case, DeliveryOutcome, DocumentKind, ReportStatus
+from .models import LIVE_OUTCOMES, AuditAction, Case, DocumentKind, ReportStatus
 from .workflow import CaseStatus
 
 S = CaseStatus
@@ -182,12 +182,16 @@ def next_action(
     )
 
 
+def refusal_letter_live(case: Case) -> bool:
+    """The refusal letter is sent, or on its way."""
+    return case.deliveries.filter(document=DocumentKind.REFUSAL, outcome__in=LIVE_OUTCOMES).exists()
+
+
 def refusal_answered(case: Case) -> bool:
     """The subject of a refused request has their answer: the letter is sent or on its way, or
     an officer recorded how they were told."""
-    sending = (DeliveryOutcome.PENDING, DeliveryOutcome.SENDING, DeliveryOutcome.SENT)
     return (
-        case.deliveries.filter(document=DocumentKind.REFUSAL, outcome__in=sending).exists()
+        refusal_letter_live(case)
         or case.audit_entries.filter(action=AuditAction.REFUSAL_GIVEN).exists()
     )
 

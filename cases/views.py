@@ -253,13 +253,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             .first()
         )
         finishing_entry = trail.describe(entry) if entry else None
-    refusal = None
+    refusal = refusal_form = None
     if case.status == CaseStatus.REJECTED:
         refusal = refusal_state(case)
         refusal["given"] = [trail.describe(entry) for entry in refusal["given"]]
-    refusal_form, _ = _kept_form(
-        request, case, "refusal", RefusalGivenForm, initial={"given_on": timezone.localdate()}
-    )
+        refusal_form, _ = _kept_form(
+            request, case, "refusal", RefusalGivenForm, initial={"given_on": timezone.localdate()}
+        )
     today = timezone.localdate()
     return _case_page(
         request,
@@ -602,6 +602,7 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
         request.user, reference, Case.objects.only("id", "status", "channels")
     )
     progress = harvest_progress(case, failed_page=request.GET.get("failed_page", 1))
+    admin = access.is_admin(request.user)
     return JsonResponse(
         {
             "status": case.status,
@@ -625,7 +626,7 @@ def case_progress(request: HttpRequest, reference: str) -> JsonResponse:
                     "failure": w.get_failure_display(),
                     "next_step": w.next_step,
                     # The raw cause is for admins only.
-                    **({"detail": w.last_error} if access.is_admin(request.user) else {}),
+                    **({"detail": w.last_error} if admin else {}),
                 }
                 for w in progress.failed
             ],

@@ -28,13 +28,13 @@ from cases.models import (
     Case,
     Delivery,
     DeliveryChannel,
-    DeliveryOutcome,
     DocumentKind,
     OrganisationProfile,
     RefusalLetter,
 )
 from cases.regimes import REGIMES
 from cases.services import CaseRuleError
+from cases.steps import refusal_letter_live
 from cases.workflow import CaseStatus
 
 from . import links
@@ -92,8 +92,7 @@ def refusal_problem(case: Case) -> str | None:
         return "The letter is sent once the request is rejected."
     if not case.status_reason.strip():
         return "The rejection has no reason recorded: the letter must say why."
-    under_way = (DeliveryOutcome.PENDING, DeliveryOutcome.SENDING, DeliveryOutcome.SENT)
-    if case.deliveries.filter(document=DocumentKind.REFUSAL, outcome__in=under_way).exists():
+    if refusal_letter_live(case):
         return "The refusal letter has already been sent (or is being sent)."
     return None
 
@@ -104,6 +103,9 @@ def refusal_send_request(*, case: Case, actor, request_token: str) -> tuple[Deli
     existing = Delivery.objects.filter(request_token=request_token).first()
     if existing is not None:
         return existing, False
+    problem = refusal_problem(case)
+    if problem:  # before rendering; checked again under the lock
+        raise DeliveryRefused(problem)
     data = letter_pdf(case)  # outside the lock: rendering takes a moment
     try:
         with transaction.atomic():
